@@ -1,0 +1,19 @@
+"""ClickHouse store: schema migrations, idempotent batched writer, read queries."""
+
+from sinks.clickhouse._migrations import MIGRATIONS, TABLES
+from sinks.clickhouse._queries import ReadModel
+from sinks.clickhouse._rows import deadletter_row, label_row, llm_row, prediction_row
+from sinks.clickhouse._store import COLUMNS, ClickHouseStore, StoreError
+
+__all__ = [
+    "COLUMNS",
+    "MIGRATIONS",
+    "TABLES",
+    "ClickHouseStore",
+    "ReadModel",
+    "StoreError",
+    "deadletter_row",
+    "label_row",
+    "llm_row",
+    "prediction_row",
+]

@@ -1,0 +1,47 @@
+"""Event → row conversion for the raw-event tables (column order = ``COLUMNS``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+__all__ = ["prediction_row", "label_row", "llm_row", "deadletter_row"]
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def prediction_row(e: dict[str, Any]) -> list[Any]:
+    """Row for ``predictions``: prediction and features kept as JSON text."""
+    return [e["event_id"], e["ts"], e["model"], str(e.get("model_version") or ""),
+            e.get("prediction_id") or e["event_id"], _json(e.get("prediction")),
+            e.get("score"), _json(e.get("features") or {}), e.get("service") or ""]
+
+
+def label_row(e: dict[str, Any]) -> list[Any]:
+    """Row for ``labels``."""
+    return [e["event_id"], e["ts"], e["model"], e["prediction_id"], _json(e.get("label")),
+            e.get("service") or ""]
+
+
+def llm_row(e: dict[str, Any], enrich: dict[str, Any], store_text: bool) -> list[Any]:
+    """Row for ``llm_events``; ``enrich`` holds tokens, cost and groundedness from the worker."""
+    keep = store_text
+    return [e["event_id"], e["ts"], e["app"], str(e.get("prompt_version") or ""),
+            e.get("llm_model") or "", e.get("user") or "",
+            e.get("prompt", "") if keep else "", e.get("response", "") if keep else "",
+            _json(e.get("context") or []) if keep else "[]",
+            int(enrich.get("input_tokens", 0)), int(enrich.get("output_tokens", 0)),
+            enrich.get("token_source", ""), float(enrich.get("cost_usd", 0.0)),
+            enrich.get("price_source", ""), e.get("latency_ms"), e.get("feedback"),
+            enrich.get("groundedness"), int(bool(enrich.get("hallucinated", False))),
+            _json(enrich.get("unsupported") or []), e.get("service") or ""]
+
+
+def deadletter_row(topic: str, partition: int, offset: int, index: int, reason: str,
+                   original: bytes, ts: float) -> list[Any]:
+    """Row for ``deadletter``; the id (topic:partition:offset:index) makes replays idempotent."""
+    return [f"{topic}:{partition}:{offset}:{index}", ts, topic, partition, offset, reason,
+            original.decode("utf-8", "replace")]

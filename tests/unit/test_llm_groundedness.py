@@ -1,0 +1,160 @@
+"""Lexical groundedness scoring (detectors.llm._groundedness)."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from detectors.llm import Groundedness, GroundednessScorer, score_groundedness
+
+CONTEXT = [
+    "Acme's refund policy: customers can request a full refund within 30 days of purchase. "
+    "Refunds are processed within 5 business days. The policy was updated on 2024-03-05 by "
+    "Jane Doe, head of Customer Support.",
+    "Enterprise plans cost $1,200 per year and include priority support from the Berlin office. "
+    "Three support tiers exist.",
+]
+PROMPT = "What is the refund policy?"
+
+
+def test_grounded_answer_scores_high_and_is_not_flagged():
+    g = score_groundedness(
+        "Customers can request a full refund within 30 days of purchase. "
+        "Refunds are processed within 5 business days.",
+        CONTEXT,
+        PROMPT,
+    )
+    assert g.score is not None and g.score > 0.9
+    assert not g.flagged and g.reference == "context"
+    assert g.unsupported_numbers == [] and g.unsupported_names == []
+
+
+def test_invented_numbers_and_names_are_flagged_and_listed():
+    g = score_groundedness(
+        "Customers can request a full refund within 60 days of purchase. "
+        "The policy was written by John Smith at the Paris office and costs $1,500.",
+        CONTEXT,
+        PROMPT,
+    )
+    assert g.flagged
+    assert g.unsupported_numbers == ["60", "1,500"]
+    assert g.unsupported_names == ["John Smith", "Paris"]
+    assert g.weakest_sentence.startswith("The policy was written by John Smith")
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        "Enterprise plans cost $1200 per year.",  # 1,200 == 1200
+        "Enterprise plans cost 1.2k dollars per year.",  # k suffix
+        "The policy was updated on March 5, 2024 by Jane Doe.",  # ISO date in context
+        "There are 3 support tiers.",  # spelled-out number in context
+        # list markers are not numbers to check
+        "Refunds:\n1. Request within 30 days.\n2. Processed within 5 business days.",
+    ],
+)
+def test_number_and_date_normalisation(response):
+    g = score_groundedness(response, CONTEXT)
+    assert g.unsupported_numbers == [] and g.unsupported_names == [], g
+    assert not g.flagged
+
+
+def test_wrong_month_is_an_unsupported_name():
+    g = score_groundedness("The policy was updated on April 5, 2024 by Jane Doe.", CONTEXT)
+    assert g.unsupported_names == ["April"] and g.flagged
+
+
+def test_inflected_paraphrase_is_supported():
+    g = score_groundedness(
+        "Refund requests are accepted for 30 days after purchasing. "
+        "Processing a refund takes 5 business days.",
+        CONTEXT,
+    )
+    assert g.unigram_precision is not None and g.unigram_precision >= 0.7
+    assert not g.flagged
+
+
+def test_synonym_paraphrase_is_a_known_weakness():
+    """Lexical scoring cannot see synonyms: a faithful rewording scores low (documented)."""
+    g = score_groundedness(
+        "You may get your money back if you ask during the first month.", CONTEXT
+    )
+    assert g.score is not None and g.score < 0.5 and g.flagged
+    assert g.unsupported_numbers == [] and g.unsupported_names == []
+
+
+def test_off_topic_answer_scores_zero():
+    g = score_groundedness("The mitochondria is the powerhouse of the cell.", CONTEXT)
+    assert g.score == 0.0 and g.flagged
+
+
+@pytest.mark.parametrize("response", ["", "   \n", "OK.", "Yes!"])
+def test_response_without_content_words(response):
+    g = score_groundedness(response, CONTEXT)
+    assert g.score is None and not g.flagged and g.reference == "context"
+
+
+def test_bare_unsupported_number_is_still_flagged():
+    g = score_groundedness("42.", CONTEXT)
+    assert g.score is None and g.unsupported_numbers == ["42"] and g.flagged
+
+
+def test_no_context_scores_against_prompt_but_does_not_flag():
+    g = score_groundedness("Paris is the capital of France, says Victor Hugo.", [],
+                           "What is the capital of France?")  # fmt: skip
+    assert g.reference == "prompt" and g.score is not None and 0 < g.score < 1
+    assert g.unsupported_names == ["Victor Hugo"] and not g.flagged
+    strict = GroundednessScorer(flag_without_context=True)
+    assert strict.score("Paris, says Victor Hugo.", [], "What is the capital?").flagged
+
+
+def test_nothing_to_compare_against():
+    for context in ([], ["", "  "]):
+        g = score_groundedness("Paris is the capital of France.", context, "")
+        assert g == Groundedness(score=None, flagged=False, reference="none")
+
+
+def test_context_given_as_a_single_string():
+    g = score_groundedness("Refunds are processed within 5 business days.", CONTEXT[0])
+    assert g.score == 1.0
+
+
+def test_sentence_initial_capitals_are_not_names():
+    g = score_groundedness("Zorblax handles refunds. Refunds reach Zorblax.", CONTEXT)
+    assert g.unsupported_names == ["Zorblax"]  # only the mid-sentence occurrence counts
+    g = score_groundedness("However, Customers can request a refund.", CONTEXT)
+    assert g.unsupported_names == []  # capitalised but present in the context
+    g = score_groundedness("The Berlin office offers priority support.", CONTEXT)
+    assert g.unsupported_names == []
+
+
+def test_thresholds_are_parameters():
+    response = "Customers can request a full refund within 30 days from Bob Marley."
+    assert score_groundedness(response, CONTEXT).flagged
+    lenient = GroundednessScorer(max_unsupported_names=1)
+    assert not lenient.score(response, CONTEXT).flagged
+    strict = GroundednessScorer(min_score=0.99, max_unsupported_names=5)
+    assert strict.score(response, CONTEXT).flagged
+    by_sentence = GroundednessScorer(min_sentence_support=0.9, max_unsupported_names=5)
+    assert by_sentence.score(response, CONTEXT).flagged
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"min_score": 1.5},
+        {"unigram_weight": -0.1},
+        {"max_unsupported_numbers": -1},
+        {"min_sentence_support": 2},
+    ],  # fmt: skip
+)
+def test_bad_parameters_rejected(kwargs):
+    with pytest.raises(ValueError):
+        GroundednessScorer(**kwargs)
+
+
+def test_scorer_pickles_and_score_is_bounded():
+    scorer = pickle.loads(pickle.dumps(GroundednessScorer(min_score=0.3)))
+    g = scorer.score("Refund within 30 days, says Jane Doe of Acme.", CONTEXT)
+    assert g.score is not None and 0.0 <= g.score <= 1.0 and not g.flagged

@@ -1,0 +1,7 @@
+"""``python -m tripwire`` = the ``tripwire`` CLI."""
+
+import sys
+
+from tripwire.cli import main
+
+sys.exit(main())

@@ -1,0 +1,149 @@
+"""The ``tripwire`` command line.
+
+Commands import their heavy dependencies lazily so ``tripwire --help`` stays fast. Errors that
+Tripwire raises on purpose (bad settings, a port in use, a missing file) print one clear
+message and exit with code 2; anything else is a bug and shows its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tripwire.errors import TripwireError
+
+__all__ = ["main", "build_parser"]
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from tripwire.settings import load_settings
+    return load_settings(getattr(args, "config", None))
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from faust.worker import Worker as FaustWorker
+
+    from streams.app import create_app
+    from tripwire.embedded import ensure_topics
+
+    settings = _settings(args)
+    ensure_topics(settings.bootstrap, settings.partitions)
+    app, _ = create_app(settings)
+    FaustWorker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from tripwire.stack import Stack
+
+    settings = _settings(args)
+    stack = Stack(settings, with_ui=not args.no_ui)
+    try:
+        stack.start()
+        print("ready    press Ctrl-C to stop", flush=True)
+        stack.wait()
+    except KeyboardInterrupt:
+        print("\nstopping ...", flush=True)
+    finally:
+        stack.stop()
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from tripwire.stack import ui_command
+
+    settings = _settings(args)
+    print(f"ui on http://127.0.0.1:{settings.ui_port} (reads {settings.api_base}/api/v1)")
+    return subprocess.call(ui_command(settings))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from tripwire.demo import run_demo
+    return run_demo(_settings(args), duration_s=args.duration, rate=args.rate,
+                    with_ui=not args.no_ui)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from tripwire.stack import api_get
+
+    settings = _settings(args)
+    if args.config_dump:
+        print(json.dumps(settings.masked(), indent=2, default=str))
+        return 0
+    try:
+        stats = api_get(settings, "stats")
+        entities = api_get(settings, "entities")
+    except OSError as exc:
+        print(f"worker API at {settings.api_base} is not reachable ({exc}). "
+              "Start it with `tripwire up` or `tripwire worker`.", file=sys.stderr)
+        return 1
+    print(json.dumps({"api": settings.api_base, "stats": stats, "entities": entities},
+                     indent=2, default=str))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from benchmarks import run_bench
+    result = run_bench(args.what, _settings(args), quick=args.quick)
+    print(json.dumps(result, indent=None if args.json else 2))
+    return 0
+
+
+def build_parser(commands: dict[str, Command] | None = None) -> argparse.ArgumentParser:
+    """The argument parser (extensions register more sub-commands through ``commands``)."""
+    parser = argparse.ArgumentParser(prog="tripwire", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="tripwire.yaml path (default ./tripwire.yaml, "
+                        "or $TRIPWIRE_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("up", help="start broker (embedded), worker and UI on loopback")
+    p.add_argument("--no-ui", action="store_true", help="do not start the UI")
+    p.set_defaults(func=cmd_up)
+    sub.add_parser("worker", help="run one stream worker").set_defaults(func=cmd_worker)
+    sub.add_parser("ui", help="serve the Streamlit UI").set_defaults(func=cmd_ui)
+
+    p = sub.add_parser("demo", help="`up` plus synthetic traffic (a model and an LLM app)")
+    p.add_argument("--duration", type=float, default=0, help="seconds, 0 = until Ctrl-C")
+    p.add_argument("--rate", type=float, default=200, help="prediction events per second")
+    p.add_argument("--no-ui", action="store_true")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("status", help="counts and entities from the running worker")
+    p.add_argument("--config-dump", action="store_true", help="print settings (masked)")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("bench", help="repeatable measurements (prints JSON)")
+    p.add_argument("what", choices=["ingest", "drift", "llm", "all"])
+    p.add_argument("--json", action="store_true", help="one line of JSON")
+    p.add_argument("--quick", action="store_true", help="smaller run (smoke test)")
+    p.set_defaults(func=cmd_bench)
+
+    from tripwire import cli_monitoring
+    cli_monitoring.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tripwire`` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: "
+                        "%(message)s", stream=sys.stderr)
+    try:
+        return int(args.func(args) or 0)
+    except TripwireError as exc:
+        print(f"tripwire: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
