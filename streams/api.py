@@ -19,7 +19,9 @@ from faust.web import Request, Response, View
 
 from sinks.clickhouse import ReadModel
 
-__all__ = ["install_api", "ROUTES"]
+__all__ = ["install_api", "install_post", "ROUTES"]
+
+MAX_POST_BYTES = 64 * 1024 * 1024
 
 log = logging.getLogger("tripwire.api")
 
@@ -105,3 +107,26 @@ def _make_view(name: str, handler: Handler, read_model: Callable[[], ReadModel |
         return _json(self, data)
 
     return type(f"Api_{name.replace('/', '_')}", (View,), {"get": get})
+
+
+def install_post(app: faust.App, name: str,
+                 handler: Callable[[dict[str, Any]], Any], token: str | None) -> None:
+    """Register ``POST /api/v1/<name>``: JSON body → ``await handler(body)`` → JSON.
+
+    A ``ValueError`` from the handler is the client's fault (400, message returned)."""
+
+    async def post(self: View, request: Request) -> Response:
+        if not _authorized(request, token):
+            return _json(self, {"error": "missing or wrong bearer token"}, 401)
+        raw = await self.read_request_content(request)
+        if len(raw) > MAX_POST_BYTES:
+            return _json(self, {"error": f"body larger than {MAX_POST_BYTES} bytes"}, 413)
+        try:
+            body = orjson.loads(raw)
+            if not isinstance(body, dict):
+                raise ValueError("the body must be a JSON object")
+            return _json(self, await handler(body))
+        except (orjson.JSONDecodeError, ValueError) as exc:
+            return _json(self, {"error": str(exc)}, 400)
+
+    app.page(f"/api/v1/{name}")(type(f"Post_{name}", (View,), {"post": post}))

@@ -18,8 +18,14 @@ import faust
 import orjson
 from tripwire_sdk.events import Limits as EventLimits
 
-from sinks.clickhouse import ClickHouseStore, ReadModel, StoreError
-from streams.api import install_api
+from sinks.clickhouse import (
+    ClickHouseStore,
+    ReadModel,
+    StoreError,
+    load_profile,
+    reference_row,
+)
+from streams.api import install_api, install_post
 from streams.ingest import Ingestor, Message
 from streams.monitor import Monitor
 from tripwire.settings import Settings
@@ -30,6 +36,8 @@ log = logging.getLogger("tripwire.worker")
 
 INPUT_TOPICS = ("tripwire.predictions", "tripwire.labels", "tripwire.llm")
 OUTPUT_TOPICS = ("tripwire.signals", "tripwire.alerts", "tripwire.triggers", "tripwire.deadletter")
+_REFERENCES = ("SELECT model, model_version, argMax(profile, created_ts) AS profile "
+               "FROM reference_profiles FINAL GROUP BY model, model_version")
 _OUTPUT_TABLE = {"signal": "signals", "alert": "alerts", "trigger": "triggers"}
 _OUTPUT_TOPIC = {"signal": "tripwire.signals", "alert": "tripwire.alerts",
                  "trigger": "tripwire.triggers"}
@@ -60,8 +68,35 @@ class Worker:
         store = await loop.run_in_executor(None, ClickHouseStore, self.settings.dsn)
         await loop.run_in_executor(None, store.migrate)
         self.store, self.read_model = store, ReadModel(store)
+        for row in await loop.run_in_executor(None, store.query, _REFERENCES):
+            try:
+                self.monitor.set_reference(row["model"], row["model_version"],
+                                           load_profile(row["profile"]))
+            except Exception:  # a profile from an incompatible version: collect a new one
+                log.exception("ignoring stored reference of %s %s", row["model"],
+                              row["model_version"])
         self.ready.set()
         log.info("store ready at %s", self.settings.masked()["clickhouse_dsn"] or "chdb")
+
+    async def set_reference(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /api/v1/references``: build, store and use a model's reference profile."""
+        from tripwire.references import build_profile
+
+        model, version = str(body.get("model") or ""), str(body.get("model_version") or "")
+        columns = body.get("columns")
+        if not model or not isinstance(columns, dict) or not columns:
+            raise ValueError("need 'model' and 'columns' ({name: [values]})")
+        loop = asyncio.get_running_loop()
+        profile = await loop.run_in_executor(None, build_profile, columns)
+        await self.ready.wait()
+        record = {"entity": model, "model_version": version, "source": "file",
+                  "ts": time.time(), "profile": profile}
+        store = self.store
+        assert store is not None
+        await self._retry(lambda: store.write("reference_profiles", [reference_row(record)]),
+                          "reference_profiles", 1)
+        self.monitor.set_reference(model, version, profile)
+        return {"model": model, "model_version": version, "columns": len(profile.columns)}
 
     async def handle(self, messages: list[Message]) -> None:
         """Process one batch end to end; returns only when everything is stored."""
@@ -82,6 +117,9 @@ class Worker:
         by_table: dict[str, list[dict[str, Any]]] = {}
         for record in outputs:
             kind = record.get("kind", "signal")
+            if kind == "reference":
+                by_table.setdefault("reference_profiles", []).append(reference_row(record))
+                continue
             topic = self.topics.get(_OUTPUT_TOPIC[kind])
             if topic is not None:
                 await topic.send(key=str(record.get("entity", "")).encode(),
@@ -100,7 +138,10 @@ class Worker:
             await self._retry(lambda: store.write_rows(table, rows), table, len(rows))
 
     async def _retry(self, write: Any, table: str, n: int) -> None:
-        """Run a store write in a thread until it succeeds: the stream waits, nothing is lost."""
+        """Run a store write in a thread until it succeeds: the stream waits, nothing is lost.
+
+        A batch the store rejects as data (not transient) is logged and skipped: retrying it
+        forever would stall every event behind it."""
         loop = asyncio.get_running_loop()
         delay = 0.5
         while True:
@@ -108,6 +149,10 @@ class Worker:
                 await loop.run_in_executor(None, write)
                 return
             except StoreError as exc:
+                if not exc.transient:
+                    log.error("store rejected %d rows for %s, skipped: %s", n, table, exc)
+                    self.counters["rejected"] = self.counters.get("rejected", 0) + n
+                    return
                 log.error("store write of %d rows to %s failed, retrying in %.1fs: %s",
                           n, table, delay, exc)
                 await asyncio.sleep(delay)
@@ -159,6 +204,10 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
         app.agent(topic, name=f"ingest-{name.split('.')[-1]}", concurrency=1)(
             _ingest_agent(worker, settings))
 
+    deliveries = app.topic("tripwire.deliveries", value_serializer="raw", key_serializer="raw",
+                           partitions=settings.partitions)
+    app.agent(deliveries, name="store-deliveries", concurrency=1)(_deliveries_agent(worker))
+
     @app.task
     async def _open_store() -> None:
         await worker.open_store()
@@ -170,7 +219,27 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
 
     token = settings.api_token.get_secret_value() if settings.api_token else None
     install_api(app, lambda: worker.read_model, token)
+    install_post(app, "references", worker.set_reference, token)
     return app, worker
+
+
+def _deliveries_agent(worker: Worker) -> Any:
+    """Webhook delivery attempts (from ``tripwire deliver``) into ``webhook_deliveries``."""
+    async def store_deliveries(stream: faust.StreamT) -> Any:
+        async for events in stream.take_events(1000, within=1.0):
+            rows = []
+            for event in events:
+                try:
+                    rows.append(orjson.loads(event.value))
+                except orjson.JSONDecodeError:
+                    log.warning("skipping undecodable delivery row at offset %s",
+                                event.message.offset)
+            await worker.ready.wait()
+            store = worker.store
+            assert store is not None
+            await worker._retry(lambda r=rows: store.write("webhook_deliveries", r),
+                                "webhook_deliveries", len(rows))
+    return store_deliveries
 
 
 def _ingest_agent(worker: Worker, settings: Settings) -> Any:

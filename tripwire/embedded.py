@@ -19,7 +19,8 @@ __all__ = ["EmbeddedBroker", "ensure_topics", "wait_for_port", "port_open", "ALL
 log = logging.getLogger("tripwire.embedded")
 
 ALL_TOPICS = ("tripwire.predictions", "tripwire.labels", "tripwire.llm", "tripwire.signals",
-              "tripwire.alerts", "tripwire.triggers", "tripwire.deadletter")
+              "tripwire.alerts", "tripwire.triggers", "tripwire.deadletter",
+              "tripwire.deliveries")
 
 
 def port_open(host: str, port: int, timeout: float = 0.2) -> bool:

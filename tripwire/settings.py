@@ -39,6 +39,11 @@ class Monitoring(BaseModel):
     """Windows, thresholds and policies of the detectors (per-model overrides in YAML)."""
 
     window_events: int = Field(1000, ge=50, description="predictions per drift window")
+    window_s: float | None = Field(None, gt=0, description="also close a window after this "
+                                   "much event time (with at least min_window_events)")
+    min_window_events: int = Field(200, ge=20)
+    drift_share: float = Field(0.5, gt=0, le=1, description="share of drifted features that "
+                               "makes the dataset drifted (Evidently's rule)")
     reference_events: int = Field(2000, ge=100, description="first N events form the reference")
     label_ttl_s: float = Field(7 * 86400, gt=0)
     min_labels: int = Field(200, ge=10)
@@ -46,6 +51,9 @@ class Monitoring(BaseModel):
     retrain_cooldown_s: float = Field(6 * 3600, ge=0)
     rollback_cooldown_s: float = Field(6 * 3600, ge=0)
     drift_method: dict[str, str] = Field(default_factory=dict, description="feature → method")
+    rules: list[dict[str, Any]] = Field(default_factory=list, description="extra alert rules, "
+                                        "checked before the defaults")
+    retrain_on: list[str] = Field(default_factory=lambda: ["accuracy.decay", "drift.share"])
     models: dict[str, dict[str, Any]] = Field(default_factory=dict)
     budgets: list[dict[str, Any]] = Field(default_factory=list)
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)

@@ -2,7 +2,14 @@
 
 from sinks.clickhouse._migrations import MIGRATIONS, TABLES
 from sinks.clickhouse._queries import ReadModel
-from sinks.clickhouse._rows import deadletter_row, label_row, llm_row, prediction_row
+from sinks.clickhouse._rows import (
+    deadletter_row,
+    label_row,
+    llm_row,
+    load_profile,
+    prediction_row,
+    reference_row,
+)
 from sinks.clickhouse._store import COLUMNS, ClickHouseStore, StoreError
 
 __all__ = [
@@ -15,5 +22,7 @@ __all__ = [
     "deadletter_row",
     "label_row",
     "llm_row",
+    "load_profile",
     "prediction_row",
+    "reference_row",
 ]

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import base64
+import pickle
+
 import orjson
 
-__all__ = ["prediction_row", "label_row", "llm_row", "deadletter_row"]
+__all__ = ["prediction_row", "label_row", "llm_row", "deadletter_row", "reference_row",
+           "load_profile"]
 
 
 def _json(value: Any) -> str:
@@ -45,3 +49,17 @@ def deadletter_row(topic: str, partition: int, offset: int, index: int, reason: 
     """Row for ``deadletter``; the id (topic:partition:offset:index) makes replays idempotent."""
     return [f"{topic}:{partition}:{offset}:{index}", ts, topic, partition, offset, reason,
             original.decode("utf-8", "replace")]
+
+
+def reference_row(record: dict[str, Any]) -> dict[str, Any]:
+    """Row for ``reference_profiles`` from a monitor ``reference`` record (profile pickled:
+    the store is Tripwire's own, written only by the worker and ``tripwire reference set``)."""
+    blob = base64.b64encode(pickle.dumps(record["profile"], protocol=5)).decode()
+    return {"model": record["entity"], "model_version": record["model_version"],
+            "source": record.get("source", "first-events"), "created_ts": record["ts"],
+            "profile": blob}
+
+
+def load_profile(text: str) -> Any:
+    """Inverse of :func:`reference_row`'s profile encoding."""
+    return pickle.loads(base64.b64decode(text))  # noqa: S301 (own store, see reference_row)

@@ -16,6 +16,7 @@ from typing import Any
 
 import clickhouse_connect
 import orjson
+from clickhouse_connect.driver.exceptions import DataError, ProgrammingError
 
 from sinks.clickhouse._migrations import MIGRATIONS
 
@@ -43,15 +44,29 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "reference_profiles": ("model", "model_version", "source", "created_ts", "profile"),
 }
 _JSON_COLUMNS = {"evidence"}
+# Values for non-Nullable columns when a record does not carry them.
+_DEFAULTS: dict[str, Any] = {"dimension": "", "from_version": "", "to_version": "", "n": 0,
+                             "reason": [], "severity": "warning", "entity_type": "",
+                             "error": "", "status": 0, "ok": 0, "latency_ms": 0.0,
+                             "window_start": 0.0, "window_end": 0.0, "entity": "",
+                             "source": "", "kind": "", "attempt": 0}
 
 
 class StoreError(RuntimeError):
-    """The store could not be opened or a write failed; the message names the DSN part."""
+    """The store could not be opened or a write failed; the message names the DSN part.
+
+    ``transient`` is False when the store rejected the data itself (a retry cannot help)."""
+
+    def __init__(self, message: str, transient: bool = True) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 def _cell(column: str, value: Any) -> Any:
+    if value is None and column in _DEFAULTS:
+        return _DEFAULTS[column]
     if column in _JSON_COLUMNS and not isinstance(value, str):
-        return orjson.dumps(value or {}).decode()
+        return orjson.dumps(value or {}, option=orjson.OPT_SERIALIZE_NUMPY).decode()
     return value
 
 
@@ -116,6 +131,9 @@ class ClickHouseStore:
         try:
             with self._lock:
                 self._client.insert(table, data, column_names=list(COLUMNS[table]))
+        except (DataError, ProgrammingError, TypeError, ValueError) as exc:
+            raise StoreError(f"insert of {len(data)} rows into {table} rejected: {exc}",
+                             transient=False) from exc
         except Exception as exc:
             raise StoreError(f"insert of {len(data)} rows into {table} failed: {exc}") from exc
         log.debug("wrote %d rows to %s in %.1f ms", len(data), table,

@@ -1,0 +1,96 @@
+"""Change detection across windows: River detectors fed one summary value per window.
+
+A window comparison says whether *this* window differs from the reference; a change detector
+says whether the sequence of windows changed. ``WindowChange`` keeps one detector per key
+(a feature, or a feature's drift statistic), cloned from a prototype, and feeds it each
+window's summary. Any River drift detector fits unchanged (``update(x)``,
+``drift_detected``, ``clone()``); after an alarm River resets the detector itself.
+
+The default prototype is ``river.drift.ADWIN(clock=1)``: River's default ``clock=32`` checks
+for a change every 32 values, fine per event but up to 32 windows late here. River is imported
+only when that default is built (``river.drift`` pulls in pandas and scikit-learn, ~1 s).
+
+>>> import random
+>>> from river import drift
+>>> rng = random.Random(7)  # window means of one feature; the mean moves 40 -> 41 at window 60
+>>> means = [rng.gauss(40.0, 0.3) for _ in range(60)] + [rng.gauss(41.0, 0.3) for _ in range(40)]
+>>> adwin, ph = WindowChange(), WindowChange(drift.PageHinkley(min_instances=10, threshold=5))
+>>> for i, m in enumerate(means):
+...     if adwin.update({"age": m}).drift_detected:
+...         print("ADWIN", i, adwin.drifted)
+...     if ph.update({"age": m}).drift_detected:
+...         print("PageHinkley", i, ph.drifted)
+PageHinkley 65 ('age',)
+ADWIN 82 ('age',)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._coerce import numeric_array
+from ._methods import NUMERIC
+from ._profile import ReferenceProfile
+
+
+class WindowChange:
+    """One change detector per key, each fed one value per window.
+
+    ``detector`` is a prototype River drift detector (default ``ADWIN(clock=1)``), cloned
+    for every new key. ``update`` skips None/NaN values; ``drifted`` lists the keys whose
+    detector fired on the last update, ``drift_detected`` is True when any did. Picklable.
+    """
+
+    def __init__(self, detector: Any = None) -> None:
+        if detector is None:
+            from river.drift import ADWIN
+
+            detector = ADWIN(clock=1)
+        prototype = detector
+        for attr in ("update", "clone"):
+            if not callable(getattr(prototype, attr, None)):
+                raise TypeError(f"detector must have update() and clone(); got {prototype!r}")
+        self.detector = prototype
+        self.detectors: dict[str, Any] = {}
+        self.drifted: tuple[str, ...] = ()
+
+    def update(self, summaries: Mapping[str, float | None]) -> WindowChange:
+        """Feed one window's summary per key; returns self."""
+        fired = []
+        for key, value in summaries.items():
+            if value is None or value != value:
+                continue
+            det = self.detectors.get(key)
+            if det is None:
+                det = self.detectors[key] = self.detector.clone()
+            det.update(float(value))
+            if det.drift_detected:
+                fired.append(key)
+        self.drifted = tuple(fired)
+        return self
+
+    @property
+    def drift_detected(self) -> bool:
+        """Whether any key's detector fired on the last update."""
+        return bool(self.drifted)
+
+
+def window_means(
+    profile: ReferenceProfile, current: Mapping[str, Sequence | np.ndarray]
+) -> dict[str, float]:
+    """Mean of the finite values of each numeric profile column in ``current`` (NaN if none)."""
+    out = {}
+    for name, col in profile.columns.items():
+        if col.kind == NUMERIC and name in current:
+            arr = numeric_array(name, current[name])
+            finite = arr[np.isfinite(arr)]
+            out[name] = float(finite.mean()) if finite.size else float("nan")
+    return out
+
+
+def window_statistics(result: Mapping) -> dict[str, float]:
+    """Per-column drift statistic of a :func:`compare` result."""
+    return {name: float(col["statistic"]) for name, col in result["columns"].items()}

@@ -1,0 +1,161 @@
+"""Cheap event builders used by the Emitter on the caller's thread.
+
+Only O(1) checks (plus copying the caller's containers, so a dict reused by the caller cannot
+change an event that is still queued). Feature values are checked by the worker's ``validate``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ._schema import (
+    DEFAULT_LIMITS,
+    NAME_MAX,
+    EventError,
+    Limits,
+    kind_of,
+    new_event_id,
+    number,
+    scalar,
+    ts_value,
+)
+
+
+def _name(value: Any, where: str) -> str:
+    if type(value) is str and 0 < len(value) <= NAME_MAX:
+        return value
+    if isinstance(value, str) and 0 < len(value) <= NAME_MAX:
+        return str(value)
+    raise EventError(f"{where}: expected non-empty string of at most {NAME_MAX} characters")
+
+
+def _text(value: Any, where: str, limits: Limits) -> str:
+    if isinstance(value, str) and len(value) <= limits.max_text_chars:
+        return str(value)
+    if isinstance(value, str):
+        raise EventError(f"{where}: longer than {limits.max_text_chars} characters")
+    raise EventError(f"{where}: expected string, got {kind_of(value)}")
+
+
+def _head(kind: str, event_id: str | None, ts: Any, service: str | None) -> dict[str, Any]:
+    eid = new_event_id() if event_id is None else _name(event_id, kind + ".event_id")
+    when = time.time() if ts is None else ts_value(ts, kind + ".ts")
+    head = {"type": kind, "schema": 1, "event_id": eid, "ts": when}
+    if service:
+        head["service"] = service
+    return head
+
+
+def make_prediction(
+    model: str,
+    features: Mapping,
+    prediction: Any,
+    *,
+    model_version: str = "unknown",
+    score: Any = None,
+    prediction_id: str | None = None,
+    event_id: str | None = None,
+    ts: Any = None,
+    service: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> dict[str, Any]:
+    """Build a prediction event; ``prediction_id`` defaults to the event id."""
+    if not isinstance(features, Mapping):
+        raise EventError(f"prediction.features: expected object, got {kind_of(features)}")
+    if len(features) > limits.max_features:
+        raise EventError(f"prediction.features: more than max_features={limits.max_features}")
+    ev = _head("prediction", event_id, ts, service)
+    ev["model"] = _name(model, "prediction.model")
+    ev["model_version"] = _name(model_version, "prediction.model_version")
+    ev["features"] = dict(features)
+    ev["prediction"] = scalar(prediction, "prediction.prediction", limits.max_text_chars)
+    if score is not None:
+        score = number(score, "prediction.score")
+        if not 0.0 <= score <= 1.0:
+            raise EventError("prediction.score: expected a probability in [0, 1]")
+        ev["score"] = score
+    pid = prediction_id
+    ev["prediction_id"] = ev["event_id"] if pid is None else _name(pid, "prediction.prediction_id")
+    return ev
+
+
+def make_label(
+    model: str,
+    prediction_id: str,
+    label: Any,
+    *,
+    event_id: str | None = None,
+    ts: Any = None,
+    service: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> dict[str, Any]:
+    """Build a label (ground truth) event for an earlier prediction."""
+    ev = _head("label", event_id, ts, service)
+    ev["model"] = _name(model, "label.model")
+    ev["prediction_id"] = _name(prediction_id, "label.prediction_id")
+    ev["label"] = scalar(label, "label.label", limits.max_text_chars)
+    return ev
+
+
+def make_llm(
+    app: str,
+    prompt_version: str,
+    llm_model: str,
+    prompt: str,
+    response: str,
+    *,
+    context: Sequence[str] | None = None,
+    usage: Mapping | None = None,
+    latency_ms: Any = None,
+    feedback: int | None = None,
+    user: str | None = None,
+    event_id: str | None = None,
+    ts: Any = None,
+    service: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> dict[str, Any]:
+    """Build an LLM interaction event."""
+    ev = _head("llm", event_id, ts, service)
+    ev["app"] = _name(app, "llm.app")
+    ev["prompt_version"] = _name(prompt_version, "llm.prompt_version")
+    ev["llm_model"] = _name(llm_model, "llm.llm_model")
+    ev["prompt"] = _text(prompt, "llm.prompt", limits)
+    ev["response"] = _text(response, "llm.response", limits)
+    if context is not None:
+        ev["context"] = _context(context, limits)
+    if usage is not None:
+        ev["usage"] = _usage(usage)
+    if latency_ms is not None:
+        latency = number(latency_ms, "llm.latency_ms")
+        if latency < 0:
+            raise EventError("llm.latency_ms: expected a non-negative number")
+        ev["latency_ms"] = latency
+    if feedback is not None:
+        if type(feedback) is not int or feedback not in (-1, 0, 1):
+            raise EventError(f"llm.feedback: expected -1, 0 or 1, got {kind_of(feedback)}")
+        ev["feedback"] = feedback
+    if user is not None:
+        ev["user"] = _name(user, "llm.user")
+    return ev
+
+
+def _context(context: Any, limits: Limits) -> list:
+    if isinstance(context, (str, bytes)) or not isinstance(context, Sequence):
+        raise EventError(f"llm.context: expected list of strings, got {kind_of(context)}")
+    if len(context) > limits.max_context_docs:
+        raise EventError(f"llm.context: more than max_context_docs={limits.max_context_docs}")
+    return [_text(doc, f"llm.context[{i}]", limits) for i, doc in enumerate(context)]
+
+
+def _usage(usage: Any) -> dict[str, int]:
+    if not isinstance(usage, Mapping):
+        raise EventError(f"llm.usage: expected object, got {kind_of(usage)}")
+    out = {}
+    for key in ("input_tokens", "output_tokens"):
+        value = usage.get(key)
+        if type(value) is not int or value < 0:
+            raise EventError(f"llm.usage.{key}: expected non-negative integer")
+        out[key] = value
+    return out

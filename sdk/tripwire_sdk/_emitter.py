@@ -1,0 +1,318 @@
+"""The Emitter: non-blocking, batched, bounded event emission that never raises into the host."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import time
+import warnings
+import weakref
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ._build import make_label, make_llm, make_prediction
+from ._encode import encode_event
+from ._pipe import Pipe
+from ._ratelog import RateLimitedLog, logger
+from ._schema import DEFAULT_LIMITS, TOPICS, EventError, Limits
+from ._sender import Sender, producer_settings
+
+ENV_BOOTSTRAP = "TRIPWIRE_KAFKA_BOOTSTRAP"
+ENV_SERVICE = "TRIPWIRE_SERVICE"
+EXIT_TIMEOUT = 5.0  # seconds the atexit hook waits for a connected emitter to flush
+
+_live: weakref.WeakSet[Emitter] = weakref.WeakSet()
+_orphans: list[Any] = []  # a forked child keeps the parent's objects: never GC'd mid-request
+_warned_noop = False
+
+
+def _setting(value: Any, env: str) -> str | None:
+    if value is None:
+        value = os.environ.get(env)
+    value = (str(value) if value is not None else "").strip()
+    return value or None
+
+
+def _positive(value: Any, default: int, name: str) -> int:
+    try:
+        number = int(value)
+        if number > 0:
+            return number
+    except (TypeError, ValueError):
+        pass
+    logger.warning("tripwire_sdk: %s must be a positive integer; using %d", name, default)
+    return default
+
+
+def _mapping(value: Any, name: str) -> dict[str, Any]:
+    try:
+        return dict(value or {})
+    except (TypeError, ValueError):
+        logger.warning("tripwire_sdk: %s must be a dict; ignored", name)
+        return {}
+
+
+class Emitter:
+    """Send prediction, label and LLM events to Kafka from any thread without blocking.
+
+    Configuration resolves argument -> environment (``TRIPWIRE_KAFKA_BOOTSTRAP``,
+    ``TRIPWIRE_SERVICE``) -> default. Without a bootstrap the emitter is a no-op that warns
+    once and counts every call as dropped. Calls build the event and put it on a bounded queue;
+    a daemon thread batches events per (topic, key) into JSON-array messages and sends them.
+    Counters: ``emitted == sent + dropped + queued``; invalid calls are counted apart.
+    """
+
+    def __init__(self, bootstrap: str | None = None, service: str | None = None, *,
+                 max_queue: int = 100_000, batch_size: int = 500, linger_ms: int = 20,
+                 producer_config: dict[str, Any] | None = None,
+                 limits: Limits | None = None, flush_at_exit: bool = True) -> None:
+        self._bootstrap = _setting(bootstrap, ENV_BOOTSTRAP)
+        self._service = _setting(service, ENV_SERVICE)
+        self._limits = limits if isinstance(limits, Limits) else DEFAULT_LIMITS
+        self._max_queue = _positive(max_queue, 100_000, "max_queue")
+        self._batch_size = _positive(batch_size, 500, "batch_size")
+        self._linger_ms = 0 if linger_ms == 0 else _positive(linger_ms, 20, "linger_ms")
+        self._producer_config = _mapping(producer_config, "producer_config")
+        self._flush_at_exit = bool(flush_at_exit)
+        self._log = RateLimitedLog(10.0)
+        self._start_lock = threading.Lock()
+        self._closed = False
+        self._noop = self._bootstrap is None or not _kafka_importable()
+        self._new_pipe()
+        if self._bootstrap is None:
+            _warn_noop()
+        elif not self._noop:
+            self._start()
+        _live.add(self)
+
+    def _new_pipe(self) -> None:
+        self._pipe = Pipe(self._max_queue)
+        self._sender: Sender | None = None
+        if not self._noop:
+            self._finalizer = weakref.finalize(self, _stop, self._pipe)
+            self._finalizer.atexit = False
+
+    # -- caller side -------------------------------------------------------------------
+
+    def prediction(self, model: str, features: Mapping[str, Any], prediction: Any, *,
+                   model_version: str = "unknown", score: float | None = None,
+                   prediction_id: str | None = None, event_id: str | None = None,
+                   ts: Any = None) -> str:
+        """Emit a prediction; returns its event id, or "" when dropped or invalid."""
+        if self._noop or self._closed:
+            return self._drop_call()
+        try:
+            event = make_prediction(
+                model, features, prediction, model_version=model_version, score=score,
+                prediction_id=prediction_id, event_id=event_id, ts=ts,
+                service=self._service, limits=self._limits)
+        except Exception as err:
+            return self._invalid(err)
+        return self._put(event)
+
+    def label(self, model: str, prediction_id: str, label: Any, *,
+              event_id: str | None = None, ts: Any = None) -> str:
+        """Emit the ground truth for an earlier prediction; returns the event id or ""."""
+        if self._noop or self._closed:
+            return self._drop_call()
+        try:
+            event = make_label(model, prediction_id, label, event_id=event_id, ts=ts,
+                               service=self._service, limits=self._limits)
+        except Exception as err:
+            return self._invalid(err)
+        return self._put(event)
+
+    def llm(self, app: str, prompt_version: str, llm_model: str, prompt: str, response: str, *,
+            context: Sequence[str] | None = None, usage: Mapping[str, int] | None = None,
+            latency_ms: float | None = None, feedback: int | None = None,
+            user: str | None = None, event_id: str | None = None, ts: Any = None) -> str:
+        """Emit one LLM interaction; returns the event id or ""."""
+        if self._noop or self._closed:
+            return self._drop_call()
+        try:
+            event = make_llm(
+                app, prompt_version, llm_model, prompt, response, context=context, usage=usage,
+                latency_ms=latency_ms, feedback=feedback, user=user, event_id=event_id, ts=ts,
+                service=self._service, limits=self._limits)
+        except Exception as err:
+            return self._invalid(err)
+        return self._put(event)
+
+    def _put(self, event: dict[str, Any]) -> str:
+        try:
+            data = encode_event(event)
+            kind = event["type"]
+            if data is None or len(data) > self._limits.max_event_bytes:
+                problem = "not JSON-serializable" if data is None else "larger than max_event_bytes"
+                return self._invalid(EventError(f"{kind}: event {problem}"))
+            if self._sender is None:
+                self._start()
+            key = event["app"] if kind == "llm" else event["model"]
+            if self._pipe.put((TOPICS[kind], key, data)):
+                return event["event_id"]
+            self._log.warn("full", "tripwire_sdk: queue full or closed (max_queue=%(detail)s), "
+                           "dropped %(count)d events", detail=str(self._max_queue))
+        except Exception:
+            pass
+        return ""
+
+    def _drop_call(self) -> str:
+        try:
+            self._pipe.drop_call()
+        except Exception:
+            pass
+        return ""
+
+    def _invalid(self, err: Exception) -> str:
+        try:
+            self._pipe.count_invalid()
+            reason = err.reason if isinstance(err, EventError) else type(err).__name__
+            self._log.warn("invalid", "tripwire_sdk: %(count)d invalid events not sent "
+                           "(last: %(detail)s)", detail=reason)
+        except Exception:
+            pass
+        return ""
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._sender is not None:
+                return
+            settings = producer_settings(self._bootstrap or "", self._service, self._limits,
+                                         self._linger_ms, self._producer_config)
+            sender = Sender(self._pipe, settings, self._limits, self._batch_size,
+                            self._linger_ms, self._log)
+            sender.start()
+            self._sender = sender
+
+    # -- flush, close, counters ---------------------------------------------------------
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything emitted so far is sent or dropped; False on timeout."""
+        try:
+            pipe = self._pipe
+            with pipe.lock:
+                target = pipe.emitted
+            if self._noop:
+                return True
+            pipe.urgent.set()
+            pipe.wake.set()
+            return pipe.wait_settled(target, max(float(timeout), 0.0))
+        except Exception:
+            return False
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Flush (up to ``timeout`` seconds), stop the thread, count leftovers as dropped.
+
+        Idempotent. Later calls to ``prediction``/``label``/``llm`` are counted as dropped."""
+        try:
+            if self._closed:
+                return
+            self._closed = True
+            _live.discard(self)
+            self._shutdown(max(float(timeout), 0.0))
+        except Exception as err:
+            logger.error("tripwire_sdk: close failed (%s)", type(err).__name__)
+
+    def _shutdown(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pipe, sender = self._pipe, self._sender
+        with pipe.lock:
+            pipe.closed = True
+        if sender is not None:
+            self.flush(timeout)
+            sender.close_timeout = max(deadline - time.monotonic(), 0.0)
+            _stop(pipe)
+            sender.join(max(deadline - time.monotonic(), 0.0) + 0.05)
+        lost = pipe.abandon()
+        if lost and not self._noop:
+            logger.warning("tripwire_sdk: close dropped %d events that were not sent in time", lost)
+
+    def __enter__(self) -> Emitter:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Snapshot: emitted, sent, dropped, invalid, queued (emitted - sent - dropped)."""
+        return self._pipe.stats()
+
+    @property
+    def emitted(self) -> int:
+        """Events accepted from callers (valid calls, including ones dropped later)."""
+        return self._pipe.stats()["emitted"]
+
+    @property
+    def sent(self) -> int:
+        """Events acknowledged by Kafka."""
+        return self._pipe.stats()["sent"]
+
+    @property
+    def dropped(self) -> int:
+        """Events given up: no-op/closed emitter, full queue, failed send, unsendable at close."""
+        return self._pipe.stats()["dropped"]
+
+    @property
+    def invalid(self) -> int:
+        """Calls rejected for invalid arguments (not part of ``emitted``)."""
+        return self._pipe.stats()["invalid"]
+
+    def _after_fork(self) -> None:
+        """In a forked child: fresh locks, queue and counters; the thread starts on first use."""
+        _orphans.append((self._pipe, self._sender))
+        self._start_lock = threading.Lock()
+        self._log = RateLimitedLog(10.0)
+        self._new_pipe()
+
+
+def _stop(pipe: Pipe) -> None:
+    pipe.stopping.set()
+    pipe.urgent.set()
+    pipe.wake.set()
+
+
+def _kafka_importable() -> bool:
+    """Import kafka-python now, on the constructing thread: importing it later on the sender
+    thread allocates ~100k objects while callers run and provokes a full GC pause there."""
+    try:
+        with warnings.catch_warnings():  # kafka-python 3.0 warns about importlib.resources
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import kafka  # noqa: F401
+    except Exception as err:
+        logger.error("tripwire_sdk: kafka-python cannot be imported (%s); events are dropped",
+                     type(err).__name__)
+        return False
+    return True
+
+
+def _warn_noop() -> None:
+    global _warned_noop
+    if not _warned_noop:
+        _warned_noop = True
+        logger.warning("tripwire_sdk: no Kafka bootstrap (argument or %s); events are counted "
+                       "as dropped and not sent", ENV_BOOTSTRAP)
+
+
+def _close_all_at_exit() -> None:
+    for emitter in list(_live):
+        try:
+            if emitter._flush_at_exit:
+                connected = emitter._sender is not None and emitter._sender.producer is not None
+                emitter.close(EXIT_TIMEOUT if connected else 0.0)
+        except Exception:
+            pass
+
+
+def _after_fork_in_child() -> None:
+    for emitter in list(_live):
+        try:
+            emitter._after_fork()
+        except Exception:
+            pass
+
+
+atexit.register(_close_all_at_exit)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

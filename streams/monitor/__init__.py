@@ -1,0 +1,9 @@
+"""The pure, event-time monitor shared by the worker and ``tripwire replay``."""
+
+from streams.monitor._app import AppMonitor, Enricher
+from streams.monitor._config import ModelOverrides, MonitorConfig
+from streams.monitor._model import PREDICTION_COLUMN, ModelMonitor
+from streams.monitor._monitor import Monitor
+
+__all__ = ["AppMonitor", "Enricher", "ModelMonitor", "ModelOverrides", "Monitor",
+           "MonitorConfig", "PREDICTION_COLUMN"]

@@ -1,0 +1,137 @@
+"""Per-LLM-app monitoring: enrichment (tokens, cost, groundedness), windows per prompt version,
+budgets and the prompt-version comparison that feeds ``prompt_rollback``.
+
+Pure and event-time driven; ``Enricher`` holds the tokenizer/price/scorer objects.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from detectors.budget import BudgetTracker
+from detectors.llm import GroundednessScorer, PriceBook, tokens_for_event
+from detectors.rollback import PromptVersionComparator
+from streams.monitor._config import MonitorConfig
+
+__all__ = ["Enricher", "AppMonitor"]
+
+
+class Enricher:
+    """Adds tokens (provider usage, else tiktoken), cost and groundedness to an LLM event."""
+
+    def __init__(self, config: MonitorConfig) -> None:
+        self.prices = PriceBook(overrides=config.prices or None, unknown=config.unknown_price)
+        self.scorer = GroundednessScorer()
+        self.unknown_models: set[str] = set()
+
+    def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
+        tokens = tokens_for_event(event)
+        cost = self.prices.price(event.get("llm_model") or "", tokens.input_tokens,
+                                 tokens.output_tokens, ts=event.get("ts"))
+        if cost.source == "unknown-rule":
+            self.unknown_models.add(event.get("llm_model") or "")
+        g = self.scorer.score(event.get("response") or "", event.get("context") or [],
+                              event.get("prompt") or "")
+        return {"input_tokens": tokens.input_tokens, "output_tokens": tokens.output_tokens,
+                "token_source": tokens.source, "cost_usd": cost.usd, "price_source": cost.source,
+                "groundedness": g.score, "hallucinated": bool(g.flagged),
+                "unsupported": list(g.unsupported_numbers) + list(g.unsupported_names)}
+
+
+class _VersionWindow:
+    def __init__(self) -> None:
+        self.n = 0
+        self.hallucinated = 0
+        self.grounded: list[float] = []
+        self.feedback_n = 0
+        self.negative = 0
+        self.cost = 0.0
+        self.latency: list[float] = []
+        self.tokens_in = 0
+        self.tokens_out = 0
+        self.start = math.inf
+        self.end = -math.inf
+
+    def add(self, event: dict[str, Any], enrich: dict[str, Any]) -> None:
+        self.n += 1
+        self.hallucinated += bool(enrich.get("hallucinated"))
+        if enrich.get("groundedness") is not None:
+            self.grounded.append(float(enrich["groundedness"]))
+        if event.get("feedback") is not None:
+            self.feedback_n += 1
+            self.negative += event["feedback"] == -1
+        self.cost += float(enrich.get("cost_usd") or 0.0)
+        if event.get("latency_ms") is not None:
+            self.latency.append(float(event["latency_ms"]))
+        self.tokens_in += int(enrich.get("input_tokens") or 0)
+        self.tokens_out += int(enrich.get("output_tokens") or 0)
+        ts = float(event["ts"])
+        self.start, self.end = min(self.start, ts), max(self.end, ts)
+
+    def metrics(self) -> dict[str, float]:
+        out = {"hallucination.rate": self.hallucinated / self.n,
+               "cost.per_request": self.cost / self.n, "cost.total": self.cost,
+               "tokens.input": self.tokens_in / self.n, "tokens.output": self.tokens_out / self.n}
+        if self.grounded:
+            out["groundedness.mean"] = float(np.mean(self.grounded))
+        if self.feedback_n:
+            out["feedback.negative_rate"] = self.negative / self.feedback_n
+        if self.latency:
+            p50, p95 = np.percentile(self.latency, [50, 95])
+            out["latency_ms.p50"], out["latency_ms.p95"] = float(p50), float(p95)
+        return out
+
+
+class AppMonitor:
+    """One LLM app: per-prompt-version windows; budgets and the rollback comparison."""
+
+    def __init__(self, app: str, config: MonitorConfig, budgets: BudgetTracker,
+                 comparator: PromptVersionComparator) -> None:
+        self.app = app
+        self.config = config
+        self.budgets = budgets
+        self.comparator = comparator
+        self.windows: dict[str, _VersionWindow] = {}
+
+    def observe(self, event: dict[str, Any], enrich: dict[str, Any]) -> tuple[list[dict], dict | None]:
+        """Return (signal/alert records, rollback verdict or None) for one LLM event."""
+        version = str(event.get("prompt_version") or "")
+        ts = float(event["ts"])
+        out: list[dict[str, Any]] = []
+        if self.config.budgets:
+            out += self.budgets.observe(self.app, event.get("user"), float(enrich["cost_usd"]), ts)
+        window = self.windows.setdefault(version, _VersionWindow())
+        window.add(event, enrich)
+        if window.n >= self.config.llm_window_events:
+            out += self._close(version, window)
+            self.windows[version] = _VersionWindow()
+        feedback = event.get("feedback")
+        verdict = self.comparator.observe(
+            self.app, version, ts, bool(enrich.get("hallucinated")),
+            None if feedback is None else feedback == -1, float(enrich["cost_usd"]))
+        return out, verdict
+
+    def _close(self, version: str, window: _VersionWindow) -> list[dict[str, Any]]:
+        records = [{"kind": "signal", "entity_type": "app", "entity": self.app, "metric": metric,
+                    "dimension": version, "value": value, "threshold": None, "n": window.n,
+                    "window_start": window.start, "window_end": window.end, "ts": window.end}
+                   for metric, value in window.metrics().items()]
+        if self.config.budgets:
+            records += self._budget_signals(window)
+        return records
+
+    def _budget_signals(self, window: _VersionWindow) -> list[dict[str, Any]]:
+        try:
+            status = self.budgets.status(self.app, window.end)
+        except KeyError:
+            return []
+        return [{"kind": "signal", "entity_type": "app", "entity": self.app, "metric": metric,
+                 "dimension": status["period"], "value": float(status[key]), "threshold": 1.0,
+                 "n": window.n, "window_start": status["period_start"],
+                 "window_end": window.end, "ts": window.end}
+                for metric, key in (("budget.used_share", "used_share"),
+                                    ("budget.projected_share", "projected_share"))
+                if status.get(key) is not None]

@@ -1,0 +1,230 @@
+"""Per-model monitoring: reference profile, drift windows, label join and accuracy windows.
+
+Pure and event-time driven. A model version's reference is its first ``reference_events``
+predictions (or a profile set with ``tripwire reference set``); after that, every window of
+``window_events`` predictions (or ``window_s`` of event time) is compared with the reference.
+Labels join predictions by ``prediction_id``; every ``min_labels`` joined labels close an
+accuracy window.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from detectors.accuracy import AccuracyWindow, DecayDetector, LabelJoin
+from detectors.drift import ReferenceProfile, WindowChange, compare, window_means
+from streams.monitor._config import MonitorConfig
+
+__all__ = ["ModelMonitor", "PREDICTION_COLUMN"]
+
+PREDICTION_COLUMN = "__prediction__"
+_ACCURACY_METRICS = ("accuracy", "precision", "recall", "f1", "logloss", "auc", "mae", "rmse",
+                     "label.coverage", "label.latency_s")
+
+
+def _signal(model: str, metric: str, dimension: str, value: float, threshold: float | None,
+            n: int, start: float, end: float) -> dict[str, Any]:
+    return {"kind": "signal", "entity_type": "model", "entity": model, "metric": metric,
+            "dimension": dimension, "value": float(value), "threshold": threshold, "n": int(n),
+            "window_start": start, "window_end": end, "ts": end}
+
+
+class _Window:
+    """Column buffers of one open window (or of the reference being collected)."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list[Any]] = {}
+        self.n = 0
+        self.start = math.inf
+        self.end = -math.inf
+
+    def add(self, event: dict[str, Any]) -> None:
+        row = dict(event["features"])
+        row[PREDICTION_COLUMN] = event.get("prediction")
+        for name, values in self.columns.items():  # keep columns aligned: absent = missing
+            values.append(row.pop(name, None))
+        for name, value in row.items():  # a feature seen for the first time
+            self.columns[name] = [None] * self.n + [value]
+        self.n += 1
+        ts = float(event["ts"])
+        self.start, self.end = min(self.start, ts), max(self.end, ts)
+
+
+class _Version:
+    """State of one (model, model_version)."""
+
+    def __init__(self) -> None:
+        self.profile: ReferenceProfile | None = None
+        self.reference = _Window()
+        self.window = _Window()
+        self.change = WindowChange()
+
+
+class ModelMonitor:
+    """Drift and accuracy of one model; ``observe_*`` return signal/reference records."""
+
+    def __init__(self, model: str, config: MonitorConfig) -> None:
+        self.model = model
+        self.config = config
+        overrides = config.for_model(model)
+        self.window_events = overrides.window_events or config.window_events
+        self.reference_events = overrides.reference_events or config.reference_events
+        self.per_column = {**{k: {"method": v} for k, v in config.drift_method.items()},
+                           **overrides.features}
+        self.versions: dict[str, _Version] = {}
+        self.default_profile: ReferenceProfile | None = None
+        self.join = LabelJoin(ttl_s=config.label_ttl_s)
+        self.accuracy = AccuracyWindow(task=overrides.task)
+        self.pairs: list[dict[str, Any]] = []
+        self.decay: DecayDetector | None = None  # created once the task is known
+        self.last_ts = -math.inf
+
+    # -- predictions ----------------------------------------------------------------------
+    def set_reference(self, version: str, profile: ReferenceProfile) -> None:
+        """Use a prebuilt reference profile for ``version`` (replaces the collected one);
+        version ``""`` is the default for every version without its own."""
+        if version == "":
+            self.default_profile = profile
+            for state in self.versions.values():
+                if state.profile is None:
+                    state.profile, state.reference = profile, _Window()
+            return
+        self.versions.setdefault(version, _Version()).profile = profile
+
+    def observe_prediction(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        version = str(event.get("model_version") or "")
+        state = self.versions.get(version)
+        if state is None:
+            state = self.versions[version] = _Version()
+            state.profile = self.default_profile
+        self.last_ts = max(self.last_ts, float(event["ts"]))
+        self.accuracy.add_prediction()
+        slim = {k: event.get(k) for k in ("prediction_id", "ts", "prediction", "score",
+                                          "model", "model_version")}
+        out = self._joined(self.join.add_prediction(slim))
+        if state.profile is None:
+            state.reference.add(event)
+            if state.reference.n >= self.reference_events:
+                out += self._build_reference(version, state)
+            return out
+        state.window.add(event)
+        if self._window_closes(state.window, float(event["ts"])):
+            out += self._close_drift_window(version, state)
+        return out
+
+    def _window_closes(self, window: _Window, ts: float) -> bool:
+        if window.n >= self.window_events:
+            return True
+        limit = self.config.window_s
+        return bool(limit) and window.n >= self.config.min_window_events and \
+            ts - window.start >= limit  # type: ignore[operator]
+
+    def _build_reference(self, version: str, state: _Version) -> list[dict[str, Any]]:
+        ref = state.reference
+        columns = {k: v for k, v in ref.columns.items() if any(x is not None for x in v)}
+        state.profile = ReferenceProfile.from_columns(_coerce_columns(columns))
+        state.reference = _Window()
+        return [{"kind": "reference", "entity_type": "model", "entity": self.model,
+                 "model_version": version, "window_start": ref.start, "window_end": ref.end,
+                 "n": ref.n, "profile": state.profile, "ts": ref.end}]
+
+    def _close_drift_window(self, version: str, state: _Version) -> list[dict[str, Any]]:
+        window, state.window = state.window, _Window()
+        profile = state.profile
+        assert profile is not None
+        current = _aligned(profile, window)
+        result = compare(profile, current, per_column=self._per_column(profile),
+                         drift_share=self.config.drift_share)
+        start, end, n = window.start, window.end, window.n
+        out = []
+        drifted = evaluated = 0
+        for name, col in result["columns"].items():
+            out.append(_signal(self.model, f"drift.{col['method']}", name, col["statistic"],
+                               col["threshold"], col["n"], start, end))
+            out.append(_signal(self.model, "missing.share", name, col["missing_share"], None,
+                               n, start, end))
+            if col["kind"] == "categorical":
+                out.append(_signal(self.model, "unseen.share", name, col["unseen_share"],
+                                   None, n, start, end))
+            evaluated += col["n"] > 0
+            drifted += bool(col["drifted"]) and col["n"] > 0
+        share = drifted / evaluated if evaluated else 0.0
+        out.append(_signal(self.model, "drift.share", "", share, self.config.drift_share, n,
+                           start, end))
+        changed = state.change.update(window_means(profile, current)).drifted
+        out.append(_signal(self.model, "drift.change", "", len(changed), None, n, start, end))
+        for record in out:
+            record["model_version"] = version
+        return out
+
+    def _per_column(self, profile: ReferenceProfile) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.per_column.items() if k in profile.columns}
+
+    # -- labels -------------------------------------------------------------------------------
+    def observe_label(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        self.last_ts = max(self.last_ts, float(event["ts"]))
+        out = self._joined(self.join.add_label(event))
+        self.join.expire(self.last_ts)
+        return out
+
+    def _joined(self, pair: dict[str, Any] | None) -> list[dict[str, Any]]:
+        if pair is None:
+            return []
+        self.accuracy.add(pair)
+        self.pairs.append(pair)
+        if self.accuracy.n < self.config.min_labels:
+            return []
+        return self._close_accuracy_window()
+
+    def _close_accuracy_window(self) -> list[dict[str, Any]]:
+        window, self.accuracy = self.accuracy, AccuracyWindow(task=self.accuracy.task)
+        pairs, self.pairs = self.pairs, []
+        metrics = window.metrics()
+        if self.decay is None:
+            metric = "mae" if window.infer_task() == "regression" else "accuracy"
+            self.decay = DecayDetector(metric=metric, min_labels=self.config.min_labels,
+                                       reference_size=max(self.config.min_labels * 5, 500))
+        for pair in pairs:
+            self.decay.update(pair)
+        start = min(p["ts_label"] for p in pairs)
+        end = max(p["ts_label"] for p in pairs)
+        n = metrics.get("n", 0)
+        out = [_signal(self.model, m, "", metrics[m], None, n, start, end)
+               for m in _ACCURACY_METRICS if metrics.get(m) is not None]
+        verdict = self.decay.check()
+        out.append(_signal(self.model, "accuracy.decay", "", float(verdict["decay"]), 1.0, n,
+                           start, end))
+        out.append(_signal(self.model, "error.adwin", "", float(verdict["adwin_drift"]), None,
+                           n, start, end))
+        out[-2]["evidence"] = {k: verdict[k] for k in ("reference", "current", "p_value")}
+        return out
+
+    def counters(self) -> dict[str, int]:
+        return dict(self.join.counters)
+
+
+def _aligned(profile: ReferenceProfile, window: _Window) -> dict[str, list[Any]]:
+    """Window columns for every profile column (absent = all missing), coerced to its kind."""
+    out = {}
+    for name, col in profile.columns.items():
+        values = window.columns.get(name) or [None] * window.n
+        out[name] = _coerce(values) if col.kind == "numeric" else values
+    return out
+
+
+def _coerce(values: list[Any]) -> list[Any]:
+    """Numbers stay, anything else (strings in a numeric column, bools) becomes missing."""
+    return [v if isinstance(v, int | float) and not isinstance(v, bool) else None
+            for v in values]
+
+
+def _coerce_columns(columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    out = {}
+    for name, values in columns.items():
+        present = [v for v in values if v is not None]
+        numeric = sum(isinstance(v, int | float) and not isinstance(v, bool) for v in present)
+        # mostly numbers → numeric with stray strings as missing; otherwise text categories
+        out[name] = _coerce(values) if numeric >= 0.95 * len(present) else \
+            [None if v is None else str(v) for v in values]
+    return out
