@@ -1,0 +1,26 @@
+"""Repeatable measurements behind ``tripwire bench`` (each prints one JSON object)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["run_bench"]
+
+
+def run_bench(what: str, settings: Any = None, quick: bool = False) -> dict[str, Any]:
+    """Run one benchmark (``ingest``, ``drift``, ``llm``) or ``all``; return its figures."""
+    if what == "all":
+        return {name: run_bench(name, settings, quick) for name in ("ingest", "drift", "llm")}
+    if what == "ingest":
+        from benchmarks.pipeline import bench_ingest
+        return bench_ingest(n=20_000 if quick else 200_000)
+    if what == "drift":
+        from benchmarks.drift import run
+        return run()
+    if what == "llm":
+        from benchmarks.llm_scoring import run as scoring
+        from benchmarks.pipeline import bench_llm
+        result = bench_llm(n=2_000 if quick else 20_000)
+        result["scoring"] = scoring(n_events=200 if quick else 600)
+        return result
+    raise ValueError(f"unknown benchmark {what!r}; choose ingest, drift, llm or all")

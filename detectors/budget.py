@@ -115,9 +115,9 @@ class BudgetTracker:
         used = scope.spent / budget.limit_usd
         out = []
         crossed = sorted(t for t in budget.thresholds if used >= t and t not in scope.fired)
-        if crossed:
-            scope.fired.update(crossed)
-            out.append(self._alert(budget, app, user, scope, ts, USED, used, crossed[-1],
+        scope.fired.update(crossed)
+        for threshold in crossed:
+            out.append(self._alert(budget, app, user, scope, ts, USED, used, threshold,
                                    thresholds_crossed=crossed))
         projected = self._projected(scope.start, scope.end, used, ts)
         if projected is not None and projected > 1.0 and "projected" not in scope.fired:
@@ -134,10 +134,13 @@ class BudgetTracker:
                metric: str, value: float, threshold: float, state: str = "firing",
                **evidence) -> dict:
         severity = "critical" if metric == USED and threshold >= 1.0 else "warning"
+        # Each threshold is its own alert (own id), so a notifier that sends one message per
+        # state change sends the 50 %, 80 % and 100 % alerts each once.
+        dimension = f"{scope.dimension}@{threshold:.0%}" if metric == USED else scope.dimension
         return {
-            "kind": "alert", "alert_id": alert_id(app, metric, scope.dimension),
+            "kind": "alert", "alert_id": alert_id(app, metric, dimension),
             "entity_type": "app", "entity": app, "metric": metric,
-            "dimension": scope.dimension, "state": state, "severity": severity, "ts": ts,
+            "dimension": dimension, "state": state, "severity": severity, "ts": ts,
             "value": value, "threshold": threshold,
             "window_start": scope.start, "window_end": scope.end,
             "evidence": {"spent_usd": scope.spent, "limit_usd": budget.limit_usd,
@@ -147,10 +150,9 @@ class BudgetTracker:
     def _resolve(self, budget: Budget, app: str, user: str, scope: _Scope) -> list[dict]:
         used = scope.spent / budget.limit_usd
         out = []
-        fired = [t for t in scope.fired if t != "projected"]
-        if fired:
+        for threshold in sorted(t for t in scope.fired if t != "projected"):
             out.append(self._alert(budget, app, user, scope, scope.end, USED, used,
-                                   max(fired), state="resolved"))
+                                   threshold, state="resolved"))
         if "projected" in scope.fired:
             out.append(self._alert(budget, app, user, scope, scope.end, PROJECTED, used, 1.0,
                                    state="resolved"))

@@ -99,14 +99,20 @@ class Worker:
         return {"model": model, "model_version": version, "columns": len(profile.columns)}
 
     async def handle(self, messages: list[Message]) -> None:
-        """Process one batch end to end; returns only when everything is stored."""
+        """Process one batch end to end; returns only when everything is stored.
+
+        The raw-event inserts run in threads (chDB releases the GIL) while the monitor works
+        on the same batch here, so the two overlap on a multi-core machine."""
         await self.ready.wait()
         result = self.ingestor.process(messages)
-        for table, rows in result.rows.items():
-            await self._write_rows(table, rows)
+        writes = [asyncio.ensure_future(self._write_rows(table, rows))
+                  for table, rows in result.rows.items() if rows]
+        try:
+            outputs = self.monitor.observe(result.events)
+        finally:
+            await asyncio.gather(*writes)
         if result.deadletters:
             await self._deadletter(result.deadletters)
-        outputs = self.monitor.observe(result.events)
         if outputs:
             await self.publish(outputs)
         self.counters["batches"] += 1

@@ -79,8 +79,13 @@ class Stack:
         self.echo(f"logs     {self.log_dir}/")
 
     def _spawn(self, name: str, cmd: list[str]) -> None:
-        env = dict(os.environ, TRIPWIRE_KAFKA_BOOTSTRAP=self.settings.bootstrap)
-        env.setdefault("TRIPWIRE_DATA_DIR", str(self.settings.data_dir))
+        s = self.settings
+        env = dict(os.environ, TRIPWIRE_KAFKA_BOOTSTRAP=s.bootstrap,
+                   TRIPWIRE_DATA_DIR=str(s.data_dir), TRIPWIRE_API_PORT=str(s.api_port),
+                   TRIPWIRE_API_HOST=s.api_host, TRIPWIRE_UI_PORT=str(s.ui_port),
+                   TRIPWIRE_PARTITIONS=str(s.partitions), TRIPWIRE_LOG_LEVEL=s.log_level)
+        if s.clickhouse_dsn:
+            env["TRIPWIRE_CLICKHOUSE_DSN"] = s.clickhouse_dsn
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (child owns it)
         self.children[name] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                                                stdin=subprocess.DEVNULL, env=env,

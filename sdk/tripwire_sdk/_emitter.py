@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import atexit
 import os
 import threading
 import time
-import warnings
 import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._build import make_label, make_llm, make_prediction
 from ._encode import encode_event
+from ._lifecycle import kafka_importable, orphan, track, untrack, warn_noop
 from ._pipe import Pipe
 from ._ratelog import RateLimitedLog, logger
 from ._schema import DEFAULT_LIMITS, TOPICS, EventError, Limits
@@ -20,16 +19,15 @@ from ._sender import Sender, producer_settings
 
 ENV_BOOTSTRAP = "TRIPWIRE_KAFKA_BOOTSTRAP"
 ENV_SERVICE = "TRIPWIRE_SERVICE"
-EXIT_TIMEOUT = 5.0  # seconds the atexit hook waits for a connected emitter to flush
+EXIT_TIMEOUT = 5.0  # seconds the exit hook waits for a connected emitter to flush
 
-_live: weakref.WeakSet[Emitter] = weakref.WeakSet()
-_orphans: list[Any] = []  # a forked child keeps the parent's objects: never GC'd mid-request
-_warned_noop = False
 
 
 def _setting(value: Any, env: str) -> str | None:
     if value is None:
         value = os.environ.get(env)
+    if isinstance(value, (list, tuple)):  # bootstrap given as a list of host:port
+        value = ",".join(str(v) for v in value)
     value = (str(value) if value is not None else "").strip()
     return value or None
 
@@ -78,13 +76,13 @@ class Emitter:
         self._log = RateLimitedLog(10.0)
         self._start_lock = threading.Lock()
         self._closed = False
-        self._noop = self._bootstrap is None or not _kafka_importable()
+        self._noop = self._bootstrap is None or not kafka_importable()
         self._new_pipe()
         if self._bootstrap is None:
-            _warn_noop()
+            warn_noop(ENV_BOOTSTRAP)
         elif not self._noop:
             self._start()
-        _live.add(self)
+        track(self)
 
     def _new_pipe(self) -> None:
         self._pipe = Pipe(self._max_queue)
@@ -209,7 +207,7 @@ class Emitter:
             if self._closed:
                 return
             self._closed = True
-            _live.discard(self)
+            untrack(self)
             self._shutdown(max(float(timeout), 0.0))
         except Exception as err:
             logger.error("tripwire_sdk: close failed (%s)", type(err).__name__)
@@ -259,9 +257,16 @@ class Emitter:
         """Calls rejected for invalid arguments (not part of ``emitted``)."""
         return self._pipe.stats()["invalid"]
 
+    def _close_at_exit(self) -> None:
+        """The exit hook: a connected emitter flushes for up to EXIT_TIMEOUT seconds; one that
+        never reached its broker counts its queue as dropped at once."""
+        if self._flush_at_exit and not self._closed:
+            connected = self._sender is not None and self._sender.producer is not None
+            self.close(EXIT_TIMEOUT if connected else 0.0)
+
     def _after_fork(self) -> None:
         """In a forked child: fresh locks, queue and counters; the thread starts on first use."""
-        _orphans.append((self._pipe, self._sender))
+        orphan((self._pipe, self._sender))
         self._start_lock = threading.Lock()
         self._log = RateLimitedLog(10.0)
         self._new_pipe()
@@ -271,48 +276,3 @@ def _stop(pipe: Pipe) -> None:
     pipe.stopping.set()
     pipe.urgent.set()
     pipe.wake.set()
-
-
-def _kafka_importable() -> bool:
-    """Import kafka-python now, on the constructing thread: importing it later on the sender
-    thread allocates ~100k objects while callers run and provokes a full GC pause there."""
-    try:
-        with warnings.catch_warnings():  # kafka-python 3.0 warns about importlib.resources
-            warnings.simplefilter("ignore", DeprecationWarning)
-            import kafka  # noqa: F401
-    except Exception as err:
-        logger.error("tripwire_sdk: kafka-python cannot be imported (%s); events are dropped",
-                     type(err).__name__)
-        return False
-    return True
-
-
-def _warn_noop() -> None:
-    global _warned_noop
-    if not _warned_noop:
-        _warned_noop = True
-        logger.warning("tripwire_sdk: no Kafka bootstrap (argument or %s); events are counted "
-                       "as dropped and not sent", ENV_BOOTSTRAP)
-
-
-def _close_all_at_exit() -> None:
-    for emitter in list(_live):
-        try:
-            if emitter._flush_at_exit:
-                connected = emitter._sender is not None and emitter._sender.producer is not None
-                emitter.close(EXIT_TIMEOUT if connected else 0.0)
-        except Exception:
-            pass
-
-
-def _after_fork_in_child() -> None:
-    for emitter in list(_live):
-        try:
-            emitter._after_fork()
-        except Exception:
-            pass
-
-
-atexit.register(_close_all_at_exit)
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -28,6 +28,7 @@ Errors: ``EventError(ValueError)`` with ``.reason``, e.g.
 from __future__ import annotations
 
 from ._build import make_label, make_llm, make_prediction
+from ._decode import decode_message
 from ._schema import (
     DEFAULT_LIMITS,
     SCHEMA_VERSION,
@@ -37,7 +38,9 @@ from ._schema import (
     new_event_id,
     parse_ts,
 )
-from ._validate import decode_message, entity_of, validate
+from ._validate import entity_of, validate
+
+EventError.__module__ = Limits.__module__ = __name__  # their public home
 
 __all__ = [
     "DEFAULT_LIMITS",

@@ -69,7 +69,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             destination LowCardinality(String), webhook_id String, kind LowCardinality(String),
             entity String, attempt UInt16, status Int32, ok UInt8, latency_ms Float64,
             error String, ts Float64, ingested_at DateTime64(3) DEFAULT now64(3)
-        ) {_RMT} ORDER BY (webhook_id, destination, attempt)""",
+        ) {_RMT} ORDER BY (webhook_id, destination, attempt, ts)""",
         f"""CREATE TABLE IF NOT EXISTS reference_profiles (
             model LowCardinality(String), model_version String, source String,
             created_ts Float64, profile String, ingested_at DateTime64(3) DEFAULT now64(3)

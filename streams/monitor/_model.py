@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from detectors.accuracy import AccuracyWindow, DecayDetector, LabelJoin
 from detectors.drift import ReferenceProfile, WindowChange, compare, window_means
 from streams.monitor._config import MonitorConfig
@@ -31,24 +33,38 @@ def _signal(model: str, metric: str, dimension: str, value: float, threshold: fl
 
 
 class _Window:
-    """Column buffers of one open window (or of the reference being collected)."""
+    """Rows of one open window (or of the reference being collected); columns on demand."""
 
     def __init__(self) -> None:
-        self.columns: dict[str, list[Any]] = {}
-        self.n = 0
+        self.rows: list[dict[str, Any]] = []
+        self.predictions: list[Any] = []
         self.start = math.inf
         self.end = -math.inf
 
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
     def add(self, event: dict[str, Any]) -> None:
-        row = dict(event["features"])
-        row[PREDICTION_COLUMN] = event.get("prediction")
-        for name, values in self.columns.items():  # keep columns aligned: absent = missing
-            values.append(row.pop(name, None))
-        for name, value in row.items():  # a feature seen for the first time
-            self.columns[name] = [None] * self.n + [value]
-        self.n += 1
-        ts = float(event["ts"])
-        self.start, self.end = min(self.start, ts), max(self.end, ts)
+        self.rows.append(event["features"])
+        self.predictions.append(event.get("prediction"))
+        ts = event["ts"]
+        if ts < self.start:
+            self.start = ts
+        if ts > self.end:
+            self.end = ts
+
+    @property
+    def columns(self) -> dict[str, list[Any]]:
+        """One list per feature seen in the window (absent in a row = None), plus the
+        prediction column."""
+        names: dict[str, None] = {}
+        for row in self.rows:
+            if len(row) != len(names) or row.keys() - names.keys():
+                names.update(dict.fromkeys(row))
+        out = {name: [row.get(name) for row in self.rows] for name in names}
+        out[PREDICTION_COLUMN] = list(self.predictions)
+        return out
 
 
 class _Version:
@@ -100,8 +116,9 @@ class ModelMonitor:
             state.profile = self.default_profile
         self.last_ts = max(self.last_ts, float(event["ts"]))
         self.accuracy.add_prediction()
-        slim = {k: event.get(k) for k in ("prediction_id", "ts", "prediction", "score",
-                                          "model", "model_version")}
+        slim = {"prediction_id": event.get("prediction_id"), "ts": event["ts"],
+                "prediction": event.get("prediction"), "score": event.get("score"),
+                "model": event.get("model"), "model_version": event.get("model_version")}
         out = self._joined(self.join.add_prediction(slim))
         if state.profile is None:
             state.reference.add(event)
@@ -204,13 +221,22 @@ class ModelMonitor:
         return dict(self.join.counters)
 
 
-def _aligned(profile: ReferenceProfile, window: _Window) -> dict[str, list[Any]]:
+def _aligned(profile: ReferenceProfile, window: _Window) -> dict[str, Any]:
     """Window columns for every profile column (absent = all missing), coerced to its kind."""
-    out = {}
+    columns = window.columns
+    out: dict[str, Any] = {}
     for name, col in profile.columns.items():
-        values = window.columns.get(name) or [None] * window.n
-        out[name] = _coerce(values) if col.kind == "numeric" else values
+        values = columns.get(name) or [None] * window.n
+        out[name] = _numeric(values) if col.kind == "numeric" else values
     return out
+
+
+def _numeric(values: list[Any]) -> Any:
+    """A float array (None → NaN = missing); strings in a numeric column become missing."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return np.asarray(_coerce(values), dtype=np.float64)
 
 
 def _coerce(values: list[Any]) -> list[Any]:

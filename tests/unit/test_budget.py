@@ -43,20 +43,23 @@ def test_80_percent_alert_exactly_once_per_day_and_again_next_day():
     day2 = feed(tracker, "bot", "u1", steady(DAY2 + 86400, 24, 0.5))
     for day, label in ((day1, "day:2026-01-02"), (day2, "day:2026-01-03")):
         eighty = firing(day, threshold=0.8)
-        assert len(eighty) == 1 and eighty[0]["dimension"] == label
+        assert len(eighty) == 1 and eighty[0]["dimension"] == f"{label}@80%"
         assert [a["threshold"] for a in firing(day)] == [0.5, 0.8, 1.0]
     a = firing(day1, threshold=0.8)[0]
-    assert a["alert_id"] == alert_id("bot", "budget.used_share", "day:2026-01-02")
+    assert a["alert_id"] == alert_id("bot", "budget.used_share", "day:2026-01-02@80%")
+    assert len({x["alert_id"] for x in firing(day1)}) == 3  # one alert per threshold
     assert a["entity_type"] == "app" and a["window_start"] == DAY2 and a["value"] >= 0.8
     assert firing(day1, threshold=1.0)[0]["severity"] == "critical"
     resolved = [x for x in day2 if x["state"] == "resolved"]
-    assert [(x["dimension"], x["ts"]) for x in resolved] == [("day:2026-01-02", DAY2 + 86400)]
+    assert [(x["dimension"], x["ts"]) for x in resolved] == [
+        (f"day:2026-01-02@{p}", DAY2 + 86400) for p in ("50%", "80%", "100%")]
 
 
-def test_one_big_request_crossing_several_thresholds_sends_one_alert():
+def test_one_big_request_crossing_several_thresholds_alerts_each_threshold_once():
     tracker = BudgetTracker([Budget("bot", 10.0)])
-    (a,) = tracker.observe("bot", None, 9.0, DAY2 + 60)
-    assert a["threshold"] == 0.8 and a["evidence"]["thresholds_crossed"] == [0.5, 0.8]
+    fifty, eighty = tracker.observe("bot", None, 9.0, DAY2 + 60)
+    assert (fifty["threshold"], eighty["threshold"]) == (0.5, 0.8)
+    assert eighty["evidence"]["thresholds_crossed"] == [0.5, 0.8]
     assert firing(tracker.observe("bot", None, 0.5, DAY2 + 120)) == []
 
 
@@ -65,7 +68,7 @@ def test_per_user_budgets_are_independent():
     alice = feed(tracker, "bot", "alice", [(DAY2 + i, 0.1) for i in range(9)])
     bob = feed(tracker, "bot", "bob", [(DAY2 + 100 + i, 0.1) for i in range(4)])
     assert [(a["dimension"], a["threshold"]) for a in alice] == [
-        ("alice@day:2026-01-02", 0.5), ("alice@day:2026-01-02", 0.8)]
+        ("alice@day:2026-01-02@50%", 0.5), ("alice@day:2026-01-02@80%", 0.8)]
     assert bob == []
     assert tracker.status("bot", DAY2 + 200, user="bob")["spent"] == pytest.approx(0.4)
     assert tracker.status("bot", DAY2 + 200, user="alice")["used_share"] == pytest.approx(0.9)
@@ -113,7 +116,7 @@ def test_prune_resolves_and_forgets_ended_periods():
     tracker = BudgetTracker([Budget("bot", 1.0, per_user=True)])
     tracker.observe("bot", "alice", 0.6, DAY2 + 60)
     (res,) = tracker.prune(DAY2 + 86400)
-    assert res["state"] == "resolved" and res["dimension"] == "alice@day:2026-01-02"
+    assert res["state"] == "resolved" and res["dimension"] == "alice@day:2026-01-02@50%"
     assert tracker.prune(DAY2 + 2 * 86400) == []
 
 

@@ -9,9 +9,10 @@ import os
 import socket
 import threading
 import time
+import warnings
 
 import pytest
-import tripwire_sdk._emitter as emitter_module
+import tripwire_sdk._lifecycle as lifecycle_module
 from tripwire_sdk import Emitter, Limits
 from tripwire_sdk.events import TOPICS, decode_message
 
@@ -64,7 +65,9 @@ class FakeProducer:
 
 @pytest.fixture
 def fake_kafka(monkeypatch):
-    import kafka
+    with warnings.catch_warnings():  # kafka-python 3.0 warns about importlib.resources
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import kafka
 
     FakeProducer.instances = []
     FakeProducer.fail = None
@@ -103,7 +106,7 @@ def closed_port() -> str:
 
 def test_unconfigured_emitter_is_a_noop_that_warns_once(monkeypatch, caplog):
     monkeypatch.delenv("TRIPWIRE_KAFKA_BOOTSTRAP", raising=False)
-    monkeypatch.setattr(emitter_module, "_warned_noop", False)
+    monkeypatch.setattr(lifecycle_module, "_warned_noop", False)
     with caplog.at_level(logging.WARNING, logger="tripwire_sdk"):
         first, second = Emitter(), Emitter(service="svc")
     assert len([r for r in caplog.records if "no Kafka bootstrap" in r.getMessage()]) == 1
@@ -131,7 +134,7 @@ def test_config_resolves_argument_then_environment(fake_kafka, monkeypatch):
     assert sent_events()[0]["service"] == "env-svc"
 
     fake_kafka.instances.clear()
-    em = Emitter("a:1,b:2", "arg-svc")
+    em = Emitter(["a:1", "b:2"], "arg-svc")
     em.label("m", "p", 0)
     assert em.flush(5)
     em.close()

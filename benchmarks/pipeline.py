@@ -1,0 +1,179 @@
+"""End-to-end pipeline benchmarks: SDK → broker → one worker → ClickHouse, measured in one run.
+
+``ingest``: predictions with 20 numeric features (drift windows, label join and accuracy on,
+as in production): ``sdk_emit_p50_us`` / ``sdk_emit_p99_us`` (one ``Emitter.prediction`` call
+with the broker connected), ``ingest_events_per_s`` (first send → last event stored, one
+worker), and ``raw_consume_events_per_s`` (plain aiokafka consume + JSON decode of the same
+messages: the ceiling of any Python Kafka consumer on this machine, measured in the same run).
+
+``llm``: LLM events without provider usage (tokens from tiktoken), with groundedness scoring
+and cost on: ``llm_events_per_s`` per worker, end to end.
+
+Each run uses a fresh embedded broker, data directory and worker process, on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import random
+import shutil
+import socket
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tripwire.settings import load_settings
+from tripwire.stack import Stack, api_get
+
+__all__ = ["bench_ingest", "bench_llm"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _Run:
+    """A throwaway stack (broker + one worker, no UI) in a temporary directory."""
+
+    def __enter__(self) -> _Run:
+        self.tmp = Path(tempfile.mkdtemp(prefix="tripwire-bench-"))
+        self.settings = load_settings(
+            data_dir=self.tmp, embedded_kafka_port=_free_port(), api_port=_free_port(),
+            ui_port=_free_port(), kafka_bootstrap=None, clickhouse_dsn=None)
+        self.stack = Stack(self.settings, with_ui=False, echo=lambda line: None)
+        self.stack.start()
+        return self
+
+    def stats(self) -> dict[str, int]:
+        return api_get(self.settings, "stats", timeout=10)  # type: ignore[return-value]
+
+    def wait_stored(self, key: str, n: int, timeout: float) -> float:
+        """Seconds until ``stats[key] >= n`` (polled every 0.2 s)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.stats()[key] >= n:
+                return time.monotonic()
+            time.sleep(0.2)
+        raise TimeoutError(f"only {self.stats()[key]} of {n} {key} stored in {timeout:.0f}s; "
+                           f"see {self.tmp}/logs/worker.log")
+
+    def __exit__(self, *exc: object) -> None:
+        self.stack.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _features(rng: random.Random, shift: float) -> dict[str, float]:
+    return {f"f{j:02d}": round(rng.gauss(shift if j < 5 else 0.0, 1.0), 4) for j in range(20)}
+
+
+def _emit_timed(emit: Callable[[int], Any], n: int) -> list[int]:
+    """Call ``emit(i)`` n times; return per-call nanoseconds (GC paused while timing)."""
+    laps = [0] * n
+    clock = time.perf_counter_ns
+    gc.disable()
+    try:
+        for i in range(n):
+            start = clock()
+            emit(i)
+            laps[i] = clock() - start
+    finally:
+        gc.enable()
+    return laps
+
+
+def _pct(laps: list[int], q: float) -> float:
+    ordered = sorted(laps)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000, 2)
+
+
+def bench_ingest(n: int = 200_000, timeout: float = 600) -> dict[str, Any]:
+    """Predictions through the whole pipeline; see the module docstring for the keys."""
+    from tripwire_sdk import Emitter
+
+    rng = random.Random(1)
+    payloads = [_features(rng, 0.0 if i < n // 2 else 0.5) for i in range(4096)]
+    t0 = time.time() - n / 1000
+    with _Run() as run:
+        emitter = Emitter(bootstrap=run.settings.bootstrap, service="bench", max_queue=n + 10,
+                          flush_at_exit=False)
+        for i in range(2000):  # warm up the connection; not timed, not counted
+            emitter.prediction("warmup", payloads[i % 4096], 0, event_id=f"w{i}")
+        emitter.flush(30)
+        started = time.monotonic()
+        laps = _emit_timed(lambda i: emitter.prediction(
+            "bench-model", payloads[i % 4096], i % 2, score=0.5, model_version="v1",
+            event_id=f"e{i}", ts=t0 + i / 1000), n)
+        emitter.flush(120)
+        done = run.wait_stored("predictions", n + 2000, timeout)
+        sent = emitter.stats
+        emitter.close()
+        raw = asyncio.run(_raw_consume(run.settings.bootstrap, "tripwire.predictions"))
+    return {"events": n, "features": 20, "sdk_emit_p50_us": _pct(laps, 0.50),
+            "sdk_emit_p99_us": _pct(laps, 0.99), "sdk_emit_max_us": _pct(laps, 1.0),
+            "ingest_events_per_s": round(n / (done - started)),
+            "raw_consume_events_per_s": round(raw), "sdk_sent": sent["sent"],
+            "sdk_dropped": sent["dropped"]}
+
+
+async def _raw_consume(bootstrap: str, topic: str) -> float:
+    """Events/s of a plain aiokafka consumer decoding every message's JSON array."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                                auto_offset_reset="earliest", enable_auto_commit=False,
+                                max_partition_fetch_bytes=8 * 1024 * 1024)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p)
+                      for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        events, started = 0, time.perf_counter()
+        while True:
+            positions = [await consumer.position(tp) for tp in partitions]
+            if all(pos >= end[tp] for pos, tp in zip(positions, partitions, strict=True)):
+                break
+            batches = await consumer.getmany(timeout_ms=1000, max_records=1000)
+            for records in batches.values():
+                for record in records:
+                    value = orjson.loads(record.value)
+                    events += len(value) if isinstance(value, list) else 1
+        return events / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+
+
+def _llm_events(n: int) -> Iterator[dict[str, Any]]:
+    from benchmarks.llm_scoring import make_events
+
+    for event in make_events(n, 7):
+        event.pop("usage", None)
+        yield event
+
+
+def bench_llm(n: int = 20_000, timeout: float = 900) -> dict[str, Any]:
+    """LLM events (tokens from tiktoken, groundedness and cost on) through the pipeline."""
+    from tripwire_sdk import Emitter
+
+    events = list(_llm_events(n))
+    with _Run() as run:
+        emitter = Emitter(bootstrap=run.settings.bootstrap, service="bench", max_queue=n + 10,
+                          flush_at_exit=False)
+        started = time.monotonic()
+        for i, e in enumerate(events):
+            emitter.llm(e.get("app", "bench-app"), e.get("prompt_version", "v1"),
+                        e["llm_model"], e["prompt"], e["response"], context=e["context"],
+                        event_id=f"llm{i}", ts=1_767_225_600.0 + i / 100)
+        emitter.flush(120)
+        done = run.wait_stored("llm", n, timeout)
+        emitter.close()
+    return {"llm_events": n, "llm_events_per_s": round(n / (done - started)),
+            "usage_in_events": False, "groundedness": True, "cost": True}

@@ -1,0 +1,113 @@
+"""The ``tripwire`` CLI as a user runs it: ``up`` (embedded stack), Ctrl-C, restart, errors."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from tripwire_sdk import Emitter
+
+from tests.conftest import ROOT, free_port, get_json
+
+pytestmark = pytest.mark.e2e
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIPWIRE_")}
+    env.update(TRIPWIRE_DATA_DIR=str(tmp_path / "data"),
+               TRIPWIRE_EMBEDDED_KAFKA_PORT=str(free_port()),
+               TRIPWIRE_API_PORT=str(free_port()), TRIPWIRE_UI_PORT=str(free_port()))
+    env.update(extra)
+    return env
+
+
+def _start_up(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen, list[str]]:
+    log = open(tmp_path / "up.out", "w")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "tripwire", "up", "--no-ui"], cwd=tmp_path,
+                            env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        text = (tmp_path / "up.out").read_text()
+        if "ready" in text:
+            return proc, text.splitlines()
+        if proc.poll() is not None:
+            raise AssertionError(f"tripwire up exited early:\n{text}")
+        time.sleep(0.3)
+    proc.kill()
+    raise AssertionError(f"tripwire up not ready:\n{(tmp_path / 'up.out').read_text()}")
+
+
+def _stop(proc: subprocess.Popen) -> int:
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+    return proc.wait(60)
+
+
+def test_up_serves_the_api_stores_events_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    api = f"http://127.0.0.1:{env['TRIPWIRE_API_PORT']}/api/v1"
+    proc, lines = _start_up(env, tmp_path)
+    try:
+        assert any(line.startswith("broker") and "Tansu" in line for line in lines)
+        assert any(line.startswith("worker") and "/api/v1/stats" in line for line in lines)
+        assert get_json(f"{api}/health")["store"] is True  # type: ignore[index]
+        emitter = Emitter(bootstrap=f"127.0.0.1:{env['TRIPWIRE_EMBEDDED_KAFKA_PORT']}",
+                          flush_at_exit=False)
+        for i in range(300):
+            emitter.prediction("e2e-model", {"x": float(i)}, i % 2, event_id=f"p{i}")
+        emitter.llm("e2e-app", "v1", "gpt-4o-mini", "What is 2+2?", "2+2 is 4.",
+                    context=["2+2 is 4"], event_id="l1")
+        assert emitter.flush(20)
+        emitter.close()
+        deadline = time.monotonic() + 60
+        while get_json(f"{api}/stats")["predictions"] < 300:  # type: ignore[index]
+            assert time.monotonic() < deadline, "events did not arrive"
+            time.sleep(0.5)
+        entities = get_json(f"{api}/entities")
+        assert [m["name"] for m in entities["models"]] == ["e2e-model"]  # type: ignore[index]
+    finally:
+        code = _stop(proc)
+    out = (tmp_path / "up.out").read_text()
+    assert code == 0, out
+    assert "stopped  worker" in out and "stopped  broker" in out
+    assert "Traceback" not in out
+
+    # Results survive a restart: the store lives in the data directory.
+    proc, _ = _start_up(env, tmp_path)
+    try:
+        stats = get_json(f"{api}/stats")
+        assert stats["predictions"] == 300 and stats["llm"] == 1  # type: ignore[index]
+    finally:
+        assert _stop(proc) == 0
+
+
+def test_worker_without_a_broker_fails_with_a_clear_message(tmp_path: Path) -> None:
+    env = _env(tmp_path, TRIPWIRE_KAFKA_BOOTSTRAP=f"127.0.0.1:{free_port()}")
+    result = subprocess.run([sys.executable, "-m", "tripwire", "worker"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "cannot reach Kafka" in result.stderr and "TRIPWIRE_KAFKA_BOOTSTRAP" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_settings_name_the_key_and_exit_2(tmp_path: Path) -> None:
+    env = _env(tmp_path, TRIPWIRE_API_PORT="not-a-port")
+    result = subprocess.run([sys.executable, "-m", "tripwire", "status"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "TRIPWIRE_API_PORT" in result.stderr and "Fix:" in result.stderr
+
+
+def test_status_config_dump_masks_secrets(tmp_path: Path) -> None:
+    env = _env(tmp_path, TRIPWIRE_API_TOKEN="very-secret-token-123",
+               TRIPWIRE_CLICKHOUSE_DSN="https://u:hunter2@ch.example:8443/db")
+    result = subprocess.run([sys.executable, "-m", "tripwire", "status", "--config-dump"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "very-secret" not in result.stdout and "hunter2" not in result.stdout
+    assert '"api_token": "***"' in result.stdout
