@@ -243,7 +243,7 @@ def _deliveries_agent(worker: Worker) -> Any:
             await worker.ready.wait()
             store = worker.store
             assert store is not None
-            await worker._retry(lambda r=rows: store.write("webhook_deliveries", r),
+            await worker._retry(lambda r=rows, s=store: s.write("webhook_deliveries", r),
                                 "webhook_deliveries", len(rows))
     return store_deliveries
 

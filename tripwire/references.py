@@ -50,7 +50,8 @@ def set_reference(settings: Settings, model: str, version: str,
         return (f"reference for {model} {version or '(all versions)'} set on the running "
                 f"worker: {answer.get('columns')} columns, {n} rows")
     except urllib.error.HTTPError as exc:
-        raise StackError(f"the worker refused the reference: {exc.read().decode()[:500]}")
+        raise StackError(
+            f"the worker refused the reference: {exc.read().decode()[:500]}") from None
     except OSError:
         pass
     if not settings.dsn.startswith("chdb://"):

@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from tripwire.errors import ConfigError
 
-__all__ = ["Settings", "Limits", "Monitoring", "load_settings", "ENV_PREFIX"]
+__all__ = ["Settings", "Limits", "Monitoring", "Judge", "load_settings", "ENV_PREFIX"]
 
 ENV_PREFIX = "TRIPWIRE_"
 
@@ -60,6 +60,31 @@ class Monitoring(BaseModel):
     unknown_price: str = "zero"
 
 
+class Judge(BaseModel):
+    """Optional LLM judge through an OpenAI-compatible endpoint (see docs/judge.md)."""
+
+    enabled: bool = False
+    base_url: str | None = Field(None, description="e.g. https://api.openai.com/v1")
+    model: str = "gpt-4o-mini"
+    api_key: SecretStr | None = None
+    sample_rate: float = Field(0.05, ge=0, le=1)
+    daily_budget_usd: float = Field(1.0, ge=0)
+    timeout_s: float = Field(20.0, gt=0, le=120)
+    max_concurrency: int = Field(4, ge=1, le=64)
+    max_queue: int = Field(1000, ge=1)
+    input_per_mtok: float | None = Field(None, ge=0)
+    output_per_mtok: float | None = Field(None, ge=0)
+    allow_http: bool = False
+    window: int = Field(50, ge=5, description="verdicts per judge.hallucination_rate signal")
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http:// with allow_http)")
+        return value
+
+
 class Settings(BaseSettings):
     """All of Tripwire's settings. Print with ``tripwire status --config`` (secrets masked)."""
 
@@ -72,7 +97,8 @@ class Settings(BaseSettings):
     )
     embedded_kafka_port: int = Field(9192, ge=1, le=65535)
     clickhouse_dsn: str | None = Field(
-        None, description="chdb:///path or http(s)://user:pass@host:8123/db; empty = chDB in data_dir"
+        None, description="chdb:///path or http(s)://user:pass@host:8123/db; "
+        "empty = chDB in data_dir"
     )
     data_dir: Path = Field(Path(".tripwire"), description="where the embedded store keeps data")
     partitions: int = Field(4, ge=1, le=1024)
@@ -87,6 +113,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     limits: Limits = Field(default_factory=Limits)
     monitoring: Monitoring = Field(default_factory=Monitoring)
+    judge: Judge = Field(default_factory=Judge)
     webhooks: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("kafka_bootstrap", "clickhouse_dsn", "api_url", mode="before")
@@ -150,6 +177,7 @@ class Settings(BaseSettings):
         """Settings as a dict, secrets and DSN passwords masked (safe to print or log)."""
         data = self.model_dump(mode="json")
         data["api_token"] = "***" if self.api_token else None
+        data["judge"]["api_key"] = "***" if self.judge.api_key else None
         data["clickhouse_dsn"] = _mask_dsn(self.clickhouse_dsn)
         data["webhooks"] = _mask_secrets(data.get("webhooks", {}))
         return data
@@ -234,6 +262,9 @@ def load_settings(config: str | Path | None = None, **overrides: Any) -> Setting
         raise _explain(exc, path if file_values else None) from None
     finally:
         _YAML_VALUES.clear()
+    if settings.judge.enabled and not settings.judge.base_url:
+        raise ConfigError("judge.enabled is true but TRIPWIRE_JUDGE__BASE_URL (judge.base_url) "
+                          "is empty. Fix: set the endpoint's base URL, or judge.enabled: false.")
     if not settings.api_is_loopback and settings.api_token is None:
         raise ConfigError(
             f"TRIPWIRE_API_TOKEN (api_token) is required when the API listens on "

@@ -72,7 +72,8 @@ class Stack:
                              "other process or set TRIPWIRE_API_PORT.")
         self._spawn("worker", [sys.executable, "-m", "tripwire", "worker"])
         self._wait_api(timeout)
-        self.echo(f"worker   read API {s.api_base}/api/v1/stats   store {s.masked()['clickhouse_dsn'] or s.dsn}")
+        store = s.masked()["clickhouse_dsn"] or s.dsn
+        self.echo(f"worker   read API {s.api_base}/api/v1/stats   store {store}")
         if self.with_ui:
             self._spawn("ui", ui_command(s))
             self.echo(f"ui       http://127.0.0.1:{s.ui_port}")

@@ -77,5 +77,14 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     ]),
 ]
 
+MIGRATIONS.append((4, "LLM judge verdicts", [
+    f"""CREATE TABLE IF NOT EXISTS llm_judgements (
+        event_id String, ts Float64, app LowCardinality(String),
+        prompt_version LowCardinality(String), grounded UInt8, score Float64, reason String,
+        cost_usd Float64, latency_ms Float64, model LowCardinality(String),
+        ingested_at DateTime64(3) DEFAULT now64(3)
+    ) {_RMT} ORDER BY (app, event_id)""",
+]))
+
 TABLES = ("predictions", "labels", "llm_events", "deadletter", "signals", "alerts", "triggers",
-          "webhook_deliveries", "reference_profiles")
+          "webhook_deliveries", "reference_profiles", "llm_judgements")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import base64
 import pickle
+from typing import Any
 
 import orjson
 

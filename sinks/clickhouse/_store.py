@@ -42,6 +42,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "webhook_deliveries": ("destination", "webhook_id", "kind", "entity", "attempt", "status",
                            "ok", "latency_ms", "error", "ts"),
     "reference_profiles": ("model", "model_version", "source", "created_ts", "profile"),
+    "llm_judgements": ("event_id", "ts", "app", "prompt_version", "grounded", "score", "reason",
+                       "cost_usd", "latency_ms", "model"),
 }
 _JSON_COLUMNS = {"evidence"}
 # Values for non-Nullable columns when a record does not carry them.

@@ -96,7 +96,8 @@ class AppMonitor:
         self.comparator = comparator
         self.windows: dict[str, _VersionWindow] = {}
 
-    def observe(self, event: dict[str, Any], enrich: dict[str, Any]) -> tuple[list[dict], dict | None]:
+    def observe(self, event: dict[str, Any],
+                enrich: dict[str, Any]) -> tuple[list[dict], dict | None]:
         """Return (signal/alert records, rollback verdict or None) for one LLM event."""
         version = str(event.get("prompt_version") or "")
         ts = float(event["ts"])
