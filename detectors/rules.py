@@ -214,7 +214,8 @@ class TriggerPolicy:
     ``rollback`` verdict passed as ``evidence``. A ``prompt_rollback`` needs that verdict (it names
     ``from_version`` / ``to_version``). For ``retrain`` the evidence carries
     ``suggested_reference`` (given, or else from the earliest alert window start to ``ts``).
-    At most one trigger per (entity_type, entity) inside ``cooldown_s`` of event time.
+    At most one trigger per (entity_type, entity) inside ``cooldown_s`` of event time (for
+    ``prompt_rollback``: per (entity, from_version)).
     """
 
     def __init__(self, type: str, cooldown_s: float = 6 * 3600, min_alerts: int = 1,
@@ -225,7 +226,7 @@ class TriggerPolicy:
             raise ValueError("min_alerts must be >= 1 and cooldown_s >= 0")
         self.type, self.cooldown_s, self.min_alerts = type, float(cooldown_s), min_alerts
         self.metrics = tuple(metrics)
-        self._last: dict[tuple[str, str], float] = {}
+        self._last: dict[tuple[str, str, str], float] = {}
 
     def decide(self, entity_type: str, entity: str, ts: float, firing_alerts: list[dict],
                evidence: dict | None = None) -> dict | None:
@@ -239,10 +240,13 @@ class TriggerPolicy:
         reasons = [_alert_reason(a) for a in alerts] + _verdict_reasons(verdict)
         if len(reasons) < self.min_alerts or (self.type == "prompt_rollback" and not verdict):
             return None
-        last = self._last.get((entity_type, entity))
+        # A rollback's cooldown is per bad version: v3 regressing after v2 was rolled back is
+        # a new problem, not a repeat.
+        key = (entity_type, entity, verdict["from_version"] if verdict else "")
+        last = self._last.get(key)
         if last is not None and ts < last + self.cooldown_s:
             return None
-        self._last[(entity_type, entity)] = float(ts)
+        self._last[key] = float(ts)
         return self._record(entity_type, entity, float(ts), reasons, alerts, evidence, verdict)
 
     def _record(self, entity_type: str, entity: str, ts: float, reasons: list[str],

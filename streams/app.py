@@ -10,7 +10,9 @@ Agent concurrency stays 1 (faust-streaming issue 606).
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
+import pickle
 import time
 from typing import Any
 
@@ -36,6 +38,8 @@ log = logging.getLogger("tripwire.worker")
 
 INPUT_TOPICS = ("tripwire.predictions", "tripwire.labels", "tripwire.llm")
 OUTPUT_TOPICS = ("tripwire.signals", "tripwire.alerts", "tripwire.triggers", "tripwire.deadletter")
+_SNAPSHOT = ("SELECT argMax(state, ts) AS state, max(ts) AS taken FROM monitor_state FINAL "
+             "WHERE worker_id = {worker:String}")
 _REFERENCES = ("SELECT model, model_version, argMax(profile, created_ts) AS profile "
                "FROM reference_profiles FINAL GROUP BY model, model_version")
 _OUTPUT_TABLE = {"signal": "signals", "alert": "alerts", "trigger": "triggers"}
@@ -60,7 +64,10 @@ class Worker:
                                  enrich_llm=self.monitor.enrich_llm,
                                  store_text=settings.store_text)
         self.topics: dict[str, faust.TopicT] = {}
+        self.judge = _make_judge(settings)
+        self._judge_ts: dict[str, float] = {}
         self.counters = {"batches": 0, "events": 0, "deadletter": 0, "outputs": 0}
+        self._snapshot_seen = -1
 
     async def open_store(self) -> None:
         """Open the store and apply migrations (in a thread; chDB start takes ~0.4 s)."""
@@ -68,6 +75,7 @@ class Worker:
         store = await loop.run_in_executor(None, ClickHouseStore, self.settings.dsn)
         await loop.run_in_executor(None, store.migrate)
         self.store, self.read_model = store, ReadModel(store)
+        await self._restore_snapshot(store)
         for row in await loop.run_in_executor(None, store.query, _REFERENCES):
             try:
                 self.monitor.set_reference(row["model"], row["model_version"],
@@ -77,6 +85,41 @@ class Worker:
                               row["model_version"])
         self.ready.set()
         log.info("store ready at %s", self.settings.masked()["clickhouse_dsn"] or "chdb")
+
+    async def _restore_snapshot(self, store: ClickHouseStore) -> None:
+        """Continue from this worker's last monitor snapshot (same monitoring settings only)."""
+        loop = asyncio.get_running_loop()
+        rows = await loop.run_in_executor(None, store.query, _SNAPSHOT,
+                                          {"worker": self.settings.worker_id})
+        if not rows or not rows[0]["state"]:
+            return
+        try:
+            monitor = pickle.loads(base64.b64decode(rows[0]["state"]))  # noqa: S301 own store
+        except Exception:
+            log.exception("ignoring an unreadable monitor snapshot")
+            return
+        if monitor.config != self.monitor.config:
+            log.warning("monitoring settings changed since the last snapshot: monitor state "
+                        "starts fresh (windows, label join and alert states)")
+            return
+        self.monitor = monitor
+        self.ingestor.enrich_llm = monitor.enrich_llm
+        log.info("monitor state restored from the snapshot of %s (%d events seen)",
+                 time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(rows[0]["taken"])),
+                 monitor.counters["events"])
+
+    async def snapshot(self) -> bool:
+        """Store the monitor's state if it changed since the last snapshot."""
+        seen = self.monitor.counters["events"]
+        if self.store is None or seen == self._snapshot_seen:
+            return False
+        blob = base64.b64encode(pickle.dumps(self.monitor, protocol=5)).decode()
+        row = {"worker_id": self.settings.worker_id, "ts": time.time(), "state": blob}
+        store = self.store
+        await self._retry(lambda: store.write("monitor_state", [row]), "monitor_state", 1)
+        self._snapshot_seen = seen
+        log.debug("monitor snapshot: %d bytes", len(blob))
+        return True
 
     async def set_reference(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /api/v1/references``: build, store and use a model's reference profile."""
@@ -109,6 +152,8 @@ class Worker:
                   for table, rows in result.rows.items() if rows]
         try:
             outputs = self.monitor.observe(result.events)
+            if self.judge is not None:
+                self._offer_to_judge(result.events)
         finally:
             await asyncio.gather(*writes)
         if result.deadletters:
@@ -117,6 +162,28 @@ class Worker:
             await self.publish(outputs)
         self.counters["batches"] += 1
         self.counters["events"] += result.event_count
+
+    def _offer_to_judge(self, events: list[dict[str, Any]]) -> None:
+        """Sampled LLM events go to the judge's queue (O(1) each; the stream never waits)."""
+        assert self.judge is not None
+        for event in events:
+            if event["type"] == "llm" and self.judge.offer(event):
+                if len(self._judge_ts) < 100_000:
+                    self._judge_ts[event["event_id"]] = float(event["ts"])
+
+    async def on_verdict(self, verdict: Any) -> None:
+        """Store one judge verdict; every ``judge.window`` verdicts become a signal."""
+        ts = self._judge_ts.pop(verdict.event_id, time.time())
+        row = {"event_id": verdict.event_id, "ts": ts, "app": verdict.app,
+               "prompt_version": verdict.prompt_version, "grounded": int(verdict.grounded),
+               "score": verdict.score, "reason": verdict.reason, "cost_usd": verdict.cost_usd,
+               "latency_ms": verdict.latency_ms, "model": verdict.model}
+        store = self.store
+        if store is not None:
+            await self._retry(lambda: store.write("llm_judgements", [row]), "llm_judgements", 1)
+        outputs = self.monitor.observe_verdict(row)
+        if outputs:
+            await self.publish(outputs)
 
     async def publish(self, outputs: list[dict[str, Any]]) -> None:
         """Send monitor outputs (signals, alerts, triggers) to their topics, then store them."""
@@ -177,6 +244,20 @@ class Worker:
         self.counters["deadletter"] += len(rows)
 
 
+def _make_judge(settings: Settings) -> Any:
+    """The optional LLM judge (``judge.enabled``), or None."""
+    j = settings.judge
+    if not j.enabled or not j.base_url:
+        return None
+    from streams.judge import LLMJudge
+
+    return LLMJudge(j.base_url, j.model, j.key(), sample_rate=j.sample_rate,
+                    daily_budget_usd=j.daily_budget_usd, timeout_s=j.timeout_s,
+                    max_concurrency=j.max_concurrency, max_queue=j.max_queue,
+                    input_per_mtok=j.input_per_mtok, output_per_mtok=j.output_per_mtok,
+                    allow_http=j.allow_http)
+
+
 def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.App, Worker]:
     """Assemble the Faust app for ``settings``; returns the app and its shared state."""
     app = faust.App(
@@ -217,6 +298,19 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
     @app.task
     async def _open_store() -> None:
         await worker.open_store()
+
+    if worker.judge is not None:
+        judge = worker.judge
+
+        @app.task
+        async def _judge() -> None:
+            await worker.ready.wait()
+            await judge.run(worker.on_verdict)
+
+    if settings.snapshot_interval_s:
+        @app.timer(interval=settings.snapshot_interval_s)
+        async def _snapshot() -> None:
+            await worker.snapshot()
 
     @app.timer(interval=5.0)
     async def _progress() -> None:

@@ -31,13 +31,15 @@ def iter_events(path: Path, limits: Limits, errors: IO[str],
             if not line.strip():
                 continue
             try:
-                yield validate(orjson.loads(line), limits)
-                counts["events"] += 1
+                event = validate(orjson.loads(line), limits)
             except (orjson.JSONDecodeError, EventError) as exc:
                 counts["invalid"] += 1
                 reason = getattr(exc, "reason", None) or f"invalid JSON ({exc})"
                 if counts["invalid"] <= 20:
                     print(f"line {number}: skipped: {reason}", file=errors)
+                continue
+            counts["events"] += 1
+            yield event
 
 
 def _open_gz(path: Path, mode: str) -> Any:

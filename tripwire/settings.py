@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,7 @@ class Judge(BaseModel):
     base_url: str | None = Field(None, description="e.g. https://api.openai.com/v1")
     model: str = "gpt-4o-mini"
     api_key: SecretStr | None = None
+    api_key_env: str | None = Field(None, description="read the key from this variable")
     sample_rate: float = Field(0.05, ge=0, le=1)
     daily_budget_usd: float = Field(1.0, ge=0)
     timeout_s: float = Field(20.0, gt=0, le=120)
@@ -76,6 +78,12 @@ class Judge(BaseModel):
     output_per_mtok: float | None = Field(None, ge=0)
     allow_http: bool = False
     window: int = Field(50, ge=5, description="verdicts per judge.hallucination_rate signal")
+
+    def key(self) -> str | None:
+        """The API key: ``api_key``, else the variable named by ``api_key_env``."""
+        if self.api_key is not None:
+            return self.api_key.get_secret_value()
+        return os.environ.get(self.api_key_env) if self.api_key_env else None
 
     @field_validator("base_url")
     @classmethod
@@ -111,6 +119,10 @@ class Settings(BaseSettings):
     ingest_batch: int = Field(5000, ge=1)
     ingest_within_s: float = Field(0.5, gt=0)
     log_level: str = "INFO"
+    worker_id: str = Field(default_factory=socket.gethostname,
+                           description="names this worker's monitor-state snapshot")
+    snapshot_interval_s: float = Field(30.0, ge=0, description="monitor state snapshot period "
+                                       "(0 = never)")
     limits: Limits = Field(default_factory=Limits)
     monitoring: Monitoring = Field(default_factory=Monitoring)
     judge: Judge = Field(default_factory=Judge)

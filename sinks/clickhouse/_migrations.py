@@ -86,5 +86,13 @@ MIGRATIONS.append((4, "LLM judge verdicts", [
     ) {_RMT} ORDER BY (app, event_id)""",
 ]))
 
+MIGRATIONS.append((5, "monitor state snapshots", [
+    f"""CREATE TABLE IF NOT EXISTS monitor_state (
+        worker_id String, ts Float64, state String,
+        ingested_at DateTime64(3) DEFAULT now64(3)
+    ) {_RMT} ORDER BY worker_id""",
+]))
+
 TABLES = ("predictions", "labels", "llm_events", "deadletter", "signals", "alerts", "triggers",
-          "webhook_deliveries", "reference_profiles", "llm_judgements")
+          "webhook_deliveries", "reference_profiles", "llm_judgements",
+          "monitor_state")

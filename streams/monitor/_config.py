@@ -42,19 +42,21 @@ class MonitorConfig:
     budgets: tuple[Budget, ...] = ()
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
     unknown_price: Any = "zero"
+    judge_window: int = 50
 
     def all_rules(self) -> list[Rule]:
         """User rules first, then the defaults (the first matching rule owns a series)."""
         p_value_rules = [Rule("drift.ks", None, direction="below"),
                          Rule("drift.chisquare", None, direction="below")]
-        app_rules = [Rule("hallucination.rate", 0.3), Rule("feedback.negative_rate", 0.3)]
+        app_rules = [Rule("hallucination.rate", 0.3), Rule("feedback.negative_rate", 0.3),
+                     Rule("judge.hallucination_rate", 0.3)]
         return [*self.rules, *p_value_rules, *default_rules(), *app_rules]
 
     def for_model(self, model: str) -> ModelOverrides:
         return self.models.get(model) or ModelOverrides()
 
     @classmethod
-    def from_settings(cls, monitoring: Any) -> MonitorConfig:
+    def from_settings(cls, monitoring: Any, judge_window: int = 50) -> MonitorConfig:
         """Build from ``Settings.monitoring``; bad rule/budget entries raise ValueError naming
         the entry."""
         m = monitoring
@@ -74,7 +76,7 @@ class MonitorConfig:
             rollback_cooldown_s=m.rollback_cooldown_s, retrain_on=tuple(m.retrain_on),
             rules=tuple(_build("monitoring.rules", Rule, r) for r in m.rules),
             budgets=tuple(_build("monitoring.budgets", Budget, _budget(b)) for b in m.budgets),
-            prices=dict(m.prices), unknown_price=m.unknown_price,
+            prices=dict(m.prices), unknown_price=m.unknown_price, judge_window=judge_window,
         )
 
 

@@ -10,12 +10,14 @@ accuracy window.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any
 
 import numpy as np
 
 from detectors.accuracy import AccuracyWindow, DecayDetector, LabelJoin
 from detectors.drift import ReferenceProfile, WindowChange, compare, window_means
+from streams.monitor._calibrate import calibrated_thresholds
 from streams.monitor._config import MonitorConfig
 
 __all__ = ["ModelMonitor", "PREDICTION_COLUMN"]
@@ -75,6 +77,7 @@ class _Version:
         self.reference = _Window()
         self.window = _Window()
         self.change = WindowChange()
+        self.thresholds: dict[str, dict[str, Any]] | None = None  # noise-calibrated
 
 
 class ModelMonitor:
@@ -94,6 +97,7 @@ class ModelMonitor:
         self.accuracy = AccuracyWindow(task=overrides.task)
         self.pairs: list[dict[str, Any]] = []
         self.decay: DecayDetector | None = None  # created once the task is known
+        self.decay_version: str | None = None
         self.last_ts = -math.inf
 
     # -- predictions ----------------------------------------------------------------------
@@ -105,8 +109,10 @@ class ModelMonitor:
             for state in self.versions.values():
                 if state.profile is None:
                     state.profile, state.reference = profile, _Window()
+                    state.thresholds = None
             return
-        self.versions.setdefault(version, _Version()).profile = profile
+        state = self.versions.setdefault(version, _Version())
+        state.profile, state.thresholds = profile, None
 
     def observe_prediction(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         version = str(event.get("model_version") or "")
@@ -151,7 +157,12 @@ class ModelMonitor:
         profile = state.profile
         assert profile is not None
         current = _aligned(profile, window)
-        result = compare(profile, current, per_column=self._per_column(profile),
+        if state.thresholds is None:
+            state.thresholds = calibrated_thresholds(
+                profile, self.window_events, self._per_column(profile),
+                seed=f"{self.model}|{version}")
+        per_column = {**state.thresholds, **self._per_column(profile)}
+        result = compare(profile, current, per_column=per_column,
                          drift_share=self.config.drift_share)
         start, end, n = window.start, window.end, window.n
         out = []
@@ -198,10 +209,14 @@ class ModelMonitor:
         window, self.accuracy = self.accuracy, AccuracyWindow(task=self.accuracy.task)
         pairs, self.pairs = self.pairs, []
         metrics = window.metrics()
-        if self.decay is None:
+        version = Counter(str(p.get("model_version") or "") for p in pairs).most_common(1)[0][0]
+        if self.decay is None or version != self.decay_version:
+            # A new model version is judged against its own reference period, not its
+            # predecessor's accuracy.
             metric = "mae" if window.infer_task() == "regression" else "accuracy"
             self.decay = DecayDetector(metric=metric, min_labels=self.config.min_labels,
                                        reference_size=max(self.config.min_labels * 5, 500))
+            self.decay_version = version
         for pair in pairs:
             self.decay.update(pair)
         start = min(p["ts_label"] for p in pairs)
@@ -232,7 +247,10 @@ def _aligned(profile: ReferenceProfile, window: _Window) -> dict[str, Any]:
 
 
 def _numeric(values: list[Any]) -> Any:
-    """A float array (None → NaN = missing); strings in a numeric column become missing."""
+    """A float array (None → NaN = missing); strings in a numeric column become missing, as
+    they do when the reference is built."""
+    if any(type(v) is str for v in values):
+        return np.asarray(_coerce(values), dtype=np.float64)
     try:
         return np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):

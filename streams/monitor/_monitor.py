@@ -40,11 +40,19 @@ class Monitor:
         self.apps: dict[str, AppMonitor] = {}
         self._enricher: Enricher | None = None
         self._evidence: dict[tuple[str, str], dict[str, Any]] = {}
+        self._judge_windows: dict[tuple[str, str], list[float]] = {}
         self.counters = {"events": 0, "signals": 0, "alerts": 0, "triggers": 0}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable state for snapshots; the enricher (tokenizer, price tables) is rebuilt."""
+        state = dict(self.__dict__)
+        state["_enricher"] = None
+        return state
 
     @classmethod
     def from_settings(cls, settings: Any) -> Monitor:
-        return cls(MonitorConfig.from_settings(settings.monitoring))
+        return cls(MonitorConfig.from_settings(settings.monitoring,
+                                               judge_window=settings.judge.window))
 
     # -- enrichment ----------------------------------------------------------------------------
     def enrich_llm(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -74,6 +82,26 @@ class Monitor:
                                   .observe_label(event), out)
             elif kind == "llm":
                 self._observe_llm(event, out)
+        return out
+
+    def observe_verdict(self, verdict: dict[str, Any]) -> list[dict[str, Any]]:
+        """Count one LLM-judge verdict (app, prompt_version, grounded, ts); every
+        ``judge_window`` verdicts of a prompt version give a ``judge.hallucination_rate``."""
+        key = (verdict["app"], verdict["prompt_version"])
+        window = self._judge_windows.setdefault(key, [0, 0, float("inf"), float("-inf")])
+        ts = float(verdict["ts"])
+        window[0] += 1
+        window[1] += not verdict["grounded"]
+        window[2], window[3] = min(window[2], ts), max(window[3], ts)
+        if window[0] < self.config.judge_window:
+            return []
+        del self._judge_windows[key]
+        signal = {"kind": "signal", "entity_type": "app", "entity": key[0],
+                  "metric": "judge.hallucination_rate", "dimension": key[1],
+                  "value": window[1] / window[0], "threshold": None, "n": window[0],
+                  "window_start": window[2], "window_end": window[3], "ts": window[3]}
+        out = [signal]
+        self._evaluate([signal], out)
         return out
 
     def set_reference(self, model: str, version: str, profile: Any) -> None:

@@ -6,6 +6,7 @@ import asyncio
 
 import orjson
 import pytest
+from tripwire_sdk.events import validate
 
 from sinks.clickhouse import ClickHouseStore, ReadModel
 from streams.app import create_app
@@ -71,3 +72,66 @@ def test_llm_agent_enriches_events_with_tokens_cost_and_groundedness(app_and_wor
     assert len(rows) == 20
     assert all(r["token_source"] == "usage" and r["cost_usd"] > 0 for r in rows)
     assert all(r["groundedness"] is not None for r in rows)
+
+
+def test_monitor_state_survives_a_restart_through_the_snapshot(app_and_worker, chdb_path) -> None:
+    app, worker = app_and_worker
+    events = list(model_stream(3000, model="snap-model", seed=4, label_share=0.5))
+
+    async def run() -> None:
+        worker.monitor.observe([validate(e) for e in events if e["type"] == "prediction"])
+        assert await worker.snapshot()
+        assert not await worker.snapshot()  # unchanged: nothing written
+
+    asyncio.run(run())
+    before = worker.monitor.models["snap-model"]
+
+    settings = load_settings(kafka_bootstrap="127.0.0.1:1", api_port=1)
+    _, restarted = create_app(settings)
+
+    async def reopen() -> None:
+        await restarted._restore_snapshot(worker.store)
+
+    asyncio.run(reopen())
+    after = restarted.monitor.models["snap-model"]
+    assert after.join.pending == before.join.pending and after.join.pending["predictions"] > 0
+    assert restarted.monitor.counters == worker.monitor.counters
+    assert restarted.ingestor.enrich_llm == restarted.monitor.enrich_llm
+
+
+def test_judge_verdicts_are_stored_and_become_signals(chdb_path, monkeypatch, tmp_path) -> None:
+    from tests.integration.test_judge_endpoint import endpoint
+
+    monkeypatch.chdir(tmp_path)
+    events = list(llm_stream(40, app="judged-bot", v2_at=0, seed=3))  # v2 invents numbers
+
+    async def run() -> None:
+        async with endpoint() as fake:
+            settings = load_settings(kafka_bootstrap="127.0.0.1:1", api_port=1, judge={
+                "enabled": True, "base_url": fake.url, "model": "gpt-4o-mini",
+                "api_key": "sk-test-key", "sample_rate": 1.0, "window": 10,
+                "daily_budget_usd": 5.0})
+            app, worker = create_app(settings)
+            store = ClickHouseStore(chdb_path, database="streams_judge")
+            store.migrate()
+            worker.store, worker.read_model = store, ReadModel(store)
+            worker.ready.set()
+            worker.topics.clear()
+            task = asyncio.create_task(worker.judge.run(worker.on_verdict))
+            async with _agent(app, "ingest-llm").test_context() as agent:
+                await agent.put(orjson.dumps(events))
+                for _ in range(200):
+                    if worker.judge.counters["judged"] >= 40:
+                        break
+                    await asyncio.sleep(0.05)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            assert fake.requests >= 40 and fake.auth[0] == "Bearer sk-test-key"
+            rows = store.query("SELECT grounded FROM llm_judgements FINAL "
+                               "WHERE app = 'judged-bot'")
+            assert len(rows) == 40 and any(r["grounded"] == 0 for r in rows)
+            signals = store.query("SELECT value FROM signals FINAL WHERE entity = 'judged-bot' "
+                                  "AND metric = 'judge.hallucination_rate'")
+            assert len(signals) == 4 and max(s["value"] for s in signals) > 0
+
+    asyncio.run(run())
