@@ -36,9 +36,11 @@ def _int(q: Query, key: str, default: int, high: int = 100_000) -> int:
         return default
 
 
-def _float(q: Query, key: str, default: float) -> float:
+def _float(q: Query, key: str, default: Any) -> Any:
+    if key not in q:
+        return default
     try:
-        return float(q.get(key, default))
+        return float(q[key])
     except ValueError:
         return default
 
@@ -46,8 +48,10 @@ def _float(q: Query, key: str, default: float) -> float:
 ROUTES: dict[str, Handler] = {
     "stats": lambda rm, q: rm.stats(),
     "entities": lambda rm, q: rm.entities(),
-    "signals": lambda rm, q: rm.signals(q.get("entity", ""), q.get("metric") or None,
-                                        q.get("dimension"), _int(q, "limit", 5000)),
+    "signals": lambda rm, q: rm.signals(
+        q.get("entity", ""), q.get("metric") or None, q.get("dimension"),
+        _int(q, "limit", 5000), _float(q, "start", None), _float(q, "end", None),
+        q.get("order") == "desc"),
     "alerts": lambda rm, q: rm.alerts(q.get("entity") or None, _int(q, "limit", 500)),
     "alerts/open": lambda rm, q: rm.open_alerts(),
     "triggers": lambda rm, q: rm.triggers(q.get("entity") or None, _int(q, "limit", 200)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -62,7 +63,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     print(f"ui on http://127.0.0.1:{settings.ui_port} (reads {settings.api_base}/api/v1)")
-    return subprocess.call(ui_command(settings))
+    env = dict(os.environ, TRIPWIRE_API_URL=settings.api_base)
+    if settings.api_token:
+        env["TRIPWIRE_API_TOKEN"] = settings.api_token.get_secret_value()
+    return subprocess.call(ui_command(settings), env=env)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

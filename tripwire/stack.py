@@ -39,7 +39,7 @@ def ui_command(settings: Settings) -> list[str]:
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--server.address", settings.api_host if not settings.api_is_loopback else "127.0.0.1",
             "--server.port", str(settings.ui_port), "--server.fileWatcherType", "none",
-            "--theme.base", "light"]
+            "--theme.base", "light", "--client.toolbarMode", "viewer"]
 
 
 class Stack:
@@ -87,6 +87,10 @@ class Stack:
                    TRIPWIRE_PARTITIONS=str(s.partitions), TRIPWIRE_LOG_LEVEL=s.log_level)
         if s.clickhouse_dsn:
             env["TRIPWIRE_CLICKHOUSE_DSN"] = s.clickhouse_dsn
+        if name == "ui":
+            env["TRIPWIRE_API_URL"] = s.api_base
+        if s.api_token:
+            env["TRIPWIRE_API_TOKEN"] = s.api_token.get_secret_value()
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (child owns it)
         self.children[name] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                                                stdin=subprocess.DEVNULL, env=env,

@@ -59,20 +59,31 @@ class ReadModel:
         return {"models": models, "apps": apps}
 
     def signals(self, entity: str, metric: str | None = None, dimension: str | None = None,
-                limit: int = 5000) -> list[dict[str, Any]]:
-        """Signals of one entity, oldest first (optionally one metric / dimension)."""
+                limit: int = 5000, start: float | None = None, end: float | None = None,
+                newest: bool = False) -> list[dict[str, Any]]:
+        """Signals of one entity, oldest first (optionally one metric / dimension and an
+        event-time range on ``window_end``). ``newest`` keeps the newest ``limit`` rows
+        instead of the oldest (still returned oldest first)."""
         where = ["entity = {entity:String}"]
         params: dict[str, Any] = {"entity": entity, "limit": limit}
+        if start is not None:
+            where.append("window_end >= {start:Float64}")
+            params["start"] = start
+        if end is not None:
+            where.append("window_end < {end:Float64}")
+            params["end"] = end
         if metric:
             where.append("metric LIKE {metric:String}")
             params["metric"] = metric.replace("*", "%")
         if dimension is not None:
             where.append("dimension = {dimension:String}")
             params["dimension"] = dimension
-        return self.store.query(
+        order = "DESC" if newest else "ASC"
+        rows = self.store.query(
             "SELECT entity_type, entity, metric, dimension, value, threshold, n, window_start, "
             f"window_end, ts FROM signals FINAL WHERE {' AND '.join(where)} "
-            "ORDER BY window_end, metric, dimension LIMIT {limit:UInt32}", params)
+            f"ORDER BY window_end {order}, metric, dimension LIMIT {{limit:UInt32}}", params)
+        return rows[::-1] if newest else rows
 
     def alerts(self, entity: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
         """Alert state changes, newest first."""
@@ -148,12 +159,13 @@ class ReadModel:
                  limit: int = 20000) -> list[dict[str, Any]]:
         """Raw feature dicts (plus prediction) of a model in an event-time range."""
         rows = self.store.query(
-            "SELECT features, prediction FROM predictions FINAL WHERE model = {m:String} "
+            "SELECT features, prediction, ts FROM predictions FINAL WHERE model = {m:String} "
             "AND ts >= {s:Float64} AND ts < {e:Float64} ORDER BY ts LIMIT {limit:UInt32}",
             {"m": model, "s": start, "e": end, "limit": limit})
         out = []
         for r in rows:
             feats = _loads(r["features"], {})
             feats["__prediction__"] = _loads(r["prediction"], None)
+            feats["__ts__"] = r["ts"]
             out.append(feats)
         return out

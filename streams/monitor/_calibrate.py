@@ -18,8 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from detectors.drift import METHODS, CategoricalProfile, NumericProfile, ReferenceProfile
-from detectors.drift import column_drift
+from detectors.drift import (
+    METHODS,
+    CategoricalProfile,
+    NumericProfile,
+    ReferenceProfile,
+    column_drift,
+)
 
 __all__ = ["calibrated_thresholds"]
 

@@ -1,0 +1,149 @@
+"""A seeded read API for UI tests: the worker's own ``streams.api.ROUTES`` over a chDB store,
+served by a tiny aiohttp app on a loopback port in a background thread.
+
+So the UI reads exactly the JSON a worker would send. Also runnable by hand for screenshots:
+``python -m tests.ui._support --port 6066 [--empty]`` (from the repo root).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from sinks.clickhouse import ClickHouseStore, ReadModel
+from streams.api import ROUTES
+
+__all__ = ["ApiServer", "free_port", "seed"]
+
+SEED_MODEL_EVENTS = 20_000
+SEED_LLM_EVENTS = 4_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _deliveries(t0: float) -> list[dict[str, Any]]:
+    rows = []
+    for i, (dest, ok, status, err) in enumerate([
+            ("oncall-slack", 1, 200, ""), ("oncall-slack", 1, 200, ""),
+            ("pagerduty", 0, 503, "HTTP 503 from receiver"), ("pagerduty", 1, 202, ""),
+            ("retrain-hook", 0, 0, "connection refused"),
+            ("retrain-hook", 0, 0, "connection refused")]):
+        rows.append({"destination": dest, "webhook_id": f"msg_{i // 2:032x}", "kind": "alert",
+                     "entity": "churn", "attempt": 1 + i % 2, "status": status, "ok": ok,
+                     "latency_ms": 40.0 + 7 * i, "error": err, "ts": t0 + 240 + i})
+    return rows
+
+
+def seed(store: ClickHouseStore) -> dict[str, int]:
+    """The demo scenario: a churn model that drifts and decays at event 10,000, a support bot
+    whose prompt v2 hallucinates from request 2,000 with a $0.50/day budget; plus one dead letter
+    and a few webhook delivery attempts."""
+    from detectors.budget import Budget
+    from streams.monitor import Monitor, MonitorConfig
+    from tripwire.seed import seed_store
+    from tripwire.synth import T0, llm_stream, merge, model_stream
+
+    store.migrate()
+    events: Iterator[dict[str, Any]] = itertools.chain(
+        merge(model_stream(SEED_MODEL_EVENTS, change_at=SEED_MODEL_EVENTS // 2),
+              llm_stream(SEED_LLM_EVENTS, v2_at=SEED_LLM_EVENTS // 2)),
+        [{"type": "prediction", "schema": 1, "event_id": "broken-1", "ts": T0 + 100}])
+    monitor = Monitor(MonitorConfig(budgets=(Budget("support-bot", 0.5),)))
+    counts = seed_store(store, events, monitor)
+    counts["webhook_deliveries"] = store.write("webhook_deliveries", _deliveries(T0))
+    return counts
+
+
+class ApiServer:
+    """``/api/v1/<route>`` for every entry of ``ROUTES`` plus ``/api/v1/health``."""
+
+    def __init__(self, read_model: ReadModel | None, port: int | None = None,
+                 token: str | None = None) -> None:
+        self.read_model = read_model
+        self.port = port or free_port()
+        self.token = token
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+
+    def _respond(self, request: web.Request) -> web.Response:
+        name = request.match_info["route"]
+        if name == "health":
+            body: Any = {"status": "ok", "store": True, "worker": "test", "version": "v1"}
+        elif self.token and request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.Response(status=401, content_type="application/json",
+                                body=b'{"error": "missing or wrong bearer token"}')
+        elif name not in ROUTES:
+            return web.Response(status=404)
+        else:
+            with self._lock:
+                body = ROUTES[name](self.read_model, dict(request.query))  # type: ignore[arg-type]
+        return web.Response(body=orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS
+                                              | orjson.OPT_SERIALIZE_NUMPY),
+                            content_type="application/json")
+
+    def _serve(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        app = web.Application()
+
+        async def handler(request: web.Request) -> web.Response:
+            return await self._loop.run_in_executor(None, self._respond, request)  # type: ignore
+
+        app.router.add_get("/api/v1/{route:.+}", handler)
+        runner = web.AppRunner(app, access_log=None)
+        self._loop.run_until_complete(runner.setup())
+        self._loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.port).start())
+        self._ready.set()
+        self._loop.run_forever()
+        self._loop.run_until_complete(runner.cleanup())
+        self._loop.close()
+
+    def start(self) -> ApiServer:
+        self._thread = threading.Thread(target=self._serve, name="ui-test-api", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("test API did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._loop and self._thread:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=6066)
+    parser.add_argument("--dsn", default="chdb:///tmp/tripwire-ui-support")
+    parser.add_argument("--empty", action="store_true", help="serve an empty store")
+    args = parser.parse_args()
+    store = ClickHouseStore(args.dsn, database="ui_empty" if args.empty else "ui_seeded")
+    store.migrate()
+    if not args.empty and not store.count("predictions"):
+        print("seeded", seed(store))
+    server = ApiServer(ReadModel(store), args.port).start()
+    print(f"serving {server.base}/api/v1 (Ctrl-C stops)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

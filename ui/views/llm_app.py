@@ -1,0 +1,88 @@
+"""LLM app: quality by prompt version, rollback triggers with evidence, cost vs budget,
+tokens and latency, and the least-grounded responses."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import _client
+from ui._charts import MARKER_CAPTION
+from ui._common import (
+    EMIT_LLM,
+    ago,
+    entity_health,
+    fmt_num,
+    health_badge,
+    pick_entity,
+    time_range,
+    utc,
+)
+from ui._events import merge_open, open_alerts_panel, render_alert, render_trigger
+from ui._frames import domain_of, markers, signals_frame
+from ui._llm_sections import budget, cost, quality, samples, tokens_latency, versions
+
+QUALITY = ("hallucination.", "feedback.", "groundedness.")
+
+st.title("LLM app", anchor=False)
+entities = _client.fetch("entities")
+apps = {a["name"]: a for a in entities["apps"]}
+if not apps:
+    st.info("**No LLM app has sent interactions yet.** Emit them with the SDK; pass the "
+            "retrieved `context` so Tripwire can score groundedness:", icon=":material/inbox:")
+    st.code(EMIT_LLM, language="python")
+    st.stop()
+
+pick, span = st.columns([2, 3])
+with pick:
+    name = pick_entity("App", sorted(apps))
+row = apps[name]
+with span:
+    since = time_range(row["last_seen"], "llm_range")
+
+history = _client.fetch("alerts", entity=name, limit=1000)
+triggers = [t for t in _client.fetch("triggers", entity=name) if t["entity"] == name]
+open_alerts = merge_open([a for a in _client.fetch("alerts/open") if a["entity"] == name],
+                         history)
+df = signals_frame(_client.fetch("signals", entity=name, limit=100_000), since)
+per_version = df[~df["metric"].str.startswith("budget.")]
+dom = domain_of(per_version)
+
+head, badge = st.columns([6, 1])
+with head:
+    st.header(name, anchor=False)
+    st.caption(f"{fmt_num(row['events'])} requests · ${row['total_cost_usd']:,.2f} total · "
+               f"prompt versions {', '.join(row['versions'])} · last event "
+               f"{utc(row['last_seen'])} {ago(row['last_seen'])}")
+with badge:
+    health_badge(entity_health(row, open_alerts))
+
+st.subheader("What is wrong", anchor=False)
+open_alerts_panel(open_alerts)
+rollbacks = [t for t in triggers if t.get("type") == "prompt_rollback"]
+for i, t in enumerate(rollbacks[:3]):
+    render_trigger(t, expanded=i == 0)
+
+quality_marks = markers(history, triggers, QUALITY, since)
+st.subheader("Quality by prompt version", anchor=False)
+st.caption(MARKER_CAPTION)
+quality(df, dom, quality_marks)
+versions(name)
+
+st.subheader("Cost and budget", anchor=False)
+budget(df, history, markers(history, [], ("budget.",), since))
+cost(df, dom, markers(history, triggers, ("cost.",), since))
+
+st.subheader("Tokens and latency", anchor=False)
+tokens_latency(df, dom, markers(history, triggers, ("latency", "tokens"), since))
+
+st.subheader("Least-grounded responses", anchor=False)
+samples(name)
+
+st.subheader("Alert and trigger history", anchor=False)
+if not history and not triggers:
+    st.caption("No alerts or triggers for this app yet.")
+for a in history[:30]:
+    render_alert(a, link=False)
+if len(history) > 30:
+    st.page_link("views/alerts.py", label=f"All {len(history)} state changes",
+                 query_params={"entity": name})

@@ -1,0 +1,98 @@
+"""Model: drift by feature and window, drill-down, predictions, accuracy; alerts and retrain
+triggers are drawn on every time axis."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import _client
+from ui._charts import MARKER_CAPTION
+from ui._common import (
+    EMIT_PREDICTION,
+    ago,
+    entity_health,
+    fmt_num,
+    health_badge,
+    pick_entity,
+    time_range,
+    utc,
+)
+from ui._events import merge_open, open_alerts_panel, render_alert, render_trigger
+from ui._frames import domain_of, markers, signals_frame
+from ui._model_sections import (
+    data_quality,
+    drift_section,
+    feature_drilldown,
+    latest_window_text,
+    performance,
+    predictions,
+)
+
+DRIFT = ("drift.", "missing.", "unseen.")
+PERF = ("accuracy", "f1", "precision", "recall", "auc", "logloss", "mae", "rmse", "error.")
+
+st.title("Model", anchor=False)
+entities = _client.fetch("entities")
+models = {m["name"]: m for m in entities["models"]}
+if not models:
+    st.info("**No model has sent predictions yet.** Emit them with the SDK (labels later, for "
+            "accuracy):", icon=":material/inbox:")
+    st.code(EMIT_PREDICTION, language="python")
+    st.stop()
+
+pick, span = st.columns([2, 3])
+with pick:
+    name = pick_entity("Model", sorted(models))
+row = models[name]
+with span:
+    since = time_range(row["last_seen"], "model_range")
+
+history = _client.fetch("alerts", entity=name, limit=1000)
+triggers = [t for t in _client.fetch("triggers", entity=name) if t["entity"] == name]
+open_alerts = merge_open([a for a in _client.fetch("alerts/open") if a["entity"] == name],
+                         history)
+df = signals_frame(_client.fetch("signals", entity=name, limit=100_000), since)
+dom = domain_of(df)
+
+head, badge = st.columns([6, 1])
+with head:
+    st.header(name, anchor=False)
+    st.caption(f"{fmt_num(row['events'])} predictions · {fmt_num(row['labels'])} labels · "
+               f"versions {', '.join(row['versions'])} · last event {utc(row['last_seen'])} "
+               f"{ago(row['last_seen'])} · {latest_window_text(df)}")
+with badge:
+    health_badge(entity_health(row, open_alerts))
+
+st.subheader("What is wrong", anchor=False)
+open_alerts_panel(open_alerts)
+retrains = [t for t in triggers if t.get("type") == "retrain"]
+if retrains:
+    render_trigger(retrains[0])
+
+drift_marks = markers(history, triggers, DRIFT, since)
+perf_marks = markers(history, triggers, PERF, since)
+
+st.subheader("Drift by feature", anchor=False)
+st.caption(MARKER_CAPTION)
+drift_section(df, dom, drift_marks, int(row["events"]))
+data_quality(df, dom, drift_marks)
+
+st.subheader("Feature drill-down", anchor=False)
+feature_drilldown(name, df, dom, drift_marks)
+
+st.subheader("Predictions over time", anchor=False)
+predictions(name, df, dom, drift_marks)
+
+st.subheader("Accuracy and labels", anchor=False)
+performance(df, dom, perf_marks)
+
+st.subheader("Alert and trigger history", anchor=False)
+if not history and not triggers:
+    st.caption("No alerts or triggers for this model yet.")
+for t in [t for t in triggers if not retrains or t is not retrains[0]]:
+    render_trigger(t)
+for a in history[:30]:
+    render_alert(a, link=False)
+if len(history) > 30:
+    st.page_link("views/alerts.py", label=f"All {len(history)} state changes",
+                 query_params={"entity": name})
