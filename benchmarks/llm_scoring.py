@@ -1,22 +1,41 @@
 """Benchmark: per-event LLM scoring cost (tokens via tiktoken, price, lexical groundedness).
 
-Events are generated deterministically: ~1,000-token contexts (5 documents) and ~200-token
-responses that mostly reuse context sentences, with some invented numbers and names. Usage is
-left out of every event, so token counts always go through tiktoken. Single process, one
-thread. ``python -m benchmarks.llm_scoring`` prints the JSON of :func:`run`.
+Traffic is modelled on RAG: a knowledge base of ``pool_docs`` distinct chunks (~200 tokens
+each); every event retrieves ``docs_per_event`` of them (~1,000 context tokens) by Zipf-like
+popularity (rank ** -``zipf_s``), and carries a unique prompt and a unique ~200-token response
+that reuses some retrieved sentences and adds invented ones (with numbers and names). No event
+has provider usage, so tokens always go through tiktoken. Events are JSON round-tripped, so
+each one holds fresh string objects, as events decoded from Kafka do.
+
+Every pass starts with empty caches (a new scorer, the token cache cleared). Three settings:
+
+* ``events_per_s`` (and ``groundedness_*_ms``, ``enricher_us_per_event``): a worker that has
+  been running: ``warmup_events`` other events from the same pool go through untimed first.
+  ``cache_hit_rate`` is the share of context-document look-ups of the timed events served
+  from the cache.
+* ``events_per_s_cold_start``: the same events from empty caches (``cache_hit_rate_cold_start``).
+* ``*_unique_contexts``: events whose chunks are all distinct, from empty caches (hit rate 0:
+  the cost without any reuse, including that of filling the caches).
+
+``enricher_us_per_event*`` time the worker's own ``streams.monitor._app.Enricher``.
+Throughputs are the best of ``repeat`` passes (noise on a shared machine only slows a pass);
+latency percentiles pool all passes. Single process, one thread.
+``python -m benchmarks.llm_scoring`` prints the JSON of :func:`run`.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import statistics
 import time
+from collections.abc import Callable
 from typing import Any
 
-from detectors.llm import PriceBook, count_tokens, score_groundedness, tokens_for_event
+from detectors.llm import GroundednessScorer, PriceBook, _tokens, count_tokens, tokens_for_event
 
-__all__ = ["make_events", "run"]
+__all__ = ["make_events", "make_pool", "run"]
 
 _WORDS = """account access analysis backup billing budget cache capacity cluster contract customer
 dashboard database delivery deployment discount engineer feature invoice latency license
@@ -45,26 +64,63 @@ def _sentence(rng: random.Random, names: list[str]) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-def _text_of(rng: random.Random, tokens: int, names: list[str]) -> list[str]:
-    sentences: list[str] = []
-    while count_tokens("gpt-4o", " ".join(sentences)) < tokens:
-        sentences.append(_sentence(rng, names))
-    return sentences
+def _sentences(rng: random.Random, tokens: int, names: list[str]) -> list[str]:
+    """Sentences adding up to about ``tokens`` tokens (each counted on its own)."""
+    out: list[str] = []
+    while tokens > 0:
+        out.append(_sentence(rng, names))
+        tokens -= count_tokens("gpt-4o", " " + out[-1])
+    return out
 
 
-def make_events(n: int, seed: int = 7) -> list[dict[str, Any]]:
-    """``n`` LLM events with ~1,000-token contexts and ~200-token responses, no usage."""
+def make_pool(n_docs: int = 2000, seed: int = 11, doc_tokens: int = 200) -> list[list[str]]:
+    """A knowledge base: ``n_docs`` distinct chunks of ~``doc_tokens`` tokens, as sentences."""
     rng = random.Random(seed)
-    events = []
-    for i in range(n):
-        context = _text_of(rng, 1000, _NAMES)
-        docs = [" ".join(context[j::5]) for j in range(5)]
-        reused = rng.sample(context, min(len(context), 8))
-        response = reused + _text_of(rng, 200 - count_tokens("gpt-4o", " ".join(reused)), _FAKE)
-        events.append({"app": "bench", "llm_model": _MODELS[i % len(_MODELS)],
-                       "prompt": "Answer from the documents: " + context[0], "context": docs,
-                       "response": " ".join(response)})  # fmt: skip
-    return events
+    pool: dict[str, list[str]] = {}
+    while len(pool) < n_docs:
+        sentences = _sentences(rng, doc_tokens, _NAMES)
+        pool.setdefault(" ".join(sentences), sentences)
+    return list(pool.values())
+
+
+def _event(rng: random.Random, i: int, chunks: list[list[str]]) -> dict[str, Any]:
+    reused = rng.sample([s for chunk in chunks for s in chunk], 8)
+    invented = _sentences(rng, 200 - count_tokens("gpt-4o", " ".join(reused)), _FAKE)
+    question = _sentence(rng, _NAMES + _FAKE)
+    return {"app": "bench", "llm_model": _MODELS[i % len(_MODELS)],
+            "prompt": f"Answer from the documents (request {i}): {question}",
+            "context": [" ".join(chunk) for chunk in chunks],
+            "response": " ".join(reused + invented)}  # fmt: skip
+
+
+def make_events(
+    n: int,
+    seed: int = 7,
+    pool: list[list[str]] | None = None,
+    docs_per_event: int = 5,
+    zipf_s: float = 1.0,
+    unique_contexts: bool = False,
+) -> list[dict[str, Any]]:
+    """``n`` LLM events (no usage); contexts drawn from ``pool`` (default :func:`make_pool`)
+    by Zipf popularity, or, with ``unique_contexts``, made of chunks no other event has."""
+    rng = random.Random(seed)
+    k = docs_per_event
+    if unique_contexts:
+        pool = make_pool(n * k, seed + 1000)
+        picks = [list(range(i * k, (i + 1) * k)) for i in range(n)]
+    else:
+        pool = pool if pool is not None else make_pool()
+        ranks = range(len(pool))
+        cum = list(itertools.accumulate((r + 1) ** -zipf_s for r in ranks))
+        picks = []
+        for _ in range(n):
+            got: dict[int, None] = {}
+            while len(got) < k:
+                got[rng.choices(ranks, cum_weights=cum)[0]] = None
+            picks.append(list(got))
+    events = [_event(rng, i, [pool[j] for j in pick]) for i, pick in enumerate(picks)]
+    assert len({e["response"] for e in events}) == n and len({e["prompt"] for e in events}) == n
+    return json.loads(json.dumps(events))  # fresh strings per event, as if decoded from Kafka
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -72,45 +128,110 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def run(n_events: int = 600, seed: int = 7, repeat: int = 3) -> dict[str, float]:
-    """Measure groundedness latency, tiktoken throughput and full per-event throughput.
+Step = Callable[[dict[str, Any]], Any]
 
-    Groundedness latency is taken over ``repeat`` passes of all events (``n_events * repeat``
-    samples); throughputs over one pass each.
-    """
-    events = make_events(n_events, seed)
-    book = PriceBook()
-    for event in events[:20]:  # warm-up: tiktoken load, genai-prices lookups, stem memo
-        tokens_for_event(event)
-        book.price(event["llm_model"], 1, 1)
-        score_groundedness(event["response"], event["context"], event["prompt"])
 
-    lat = []
+def _scoring_loop(book: PriceBook) -> tuple[GroundednessScorer, Step]:
+    """The per-event work: tokens, price, groundedness (a new scorer: an empty cache)."""
+    scorer = GroundednessScorer()
+
+    def step(e: dict[str, Any]) -> None:
+        inp, out, _ = tokens_for_event(e)
+        book.price(e["llm_model"], inp, out)
+        scorer.score(e["response"], e["context"], e["prompt"])
+
+    return scorer, step
+
+
+def _enricher() -> tuple[GroundednessScorer, Step]:
+    """The worker's own ``Enricher`` (a new one: an empty cache)."""
+    from streams.monitor._app import Enricher
+    from streams.monitor._config import MonitorConfig
+
+    enrich = Enricher(MonitorConfig())
+    return enrich.scorer, enrich
+
+
+def _timed(events: list[dict[str, Any]], warm: list[dict[str, Any]],
+           make: Callable[[], tuple[GroundednessScorer, Step]],
+           repeat: int) -> tuple[float, float]:  # fmt: skip
+    """Best of ``repeat`` passes, each: empty the caches, run ``warm`` untimed, time
+    ``events``. Returns (seconds per event, cache hit rate of the timed part)."""
+    best, hit_rate = float("inf"), 0.0
     for _ in range(repeat):
-        for event in events:
-            start = time.perf_counter()
-            score_groundedness(event["response"], event["context"], event["prompt"])
-            lat.append(time.perf_counter() - start)
+        _tokens._doc_counts.clear()
+        scorer, step = make()
+        for e in warm:
+            step(e)
+        before = scorer.cache_info()
+        start = time.perf_counter()
+        for e in events:
+            step(e)
+        best = min(best, (time.perf_counter() - start) / len(events))
+        after = scorer.cache_info()
+        hits, misses = after.hits - before.hits, after.misses - before.misses
+        hit_rate = hits / max(1, hits + misses)
+    return best, hit_rate
 
-    texts = [
-        (e["llm_model"], t) for e in events for t in (e["prompt"], *e["context"], e["response"])
-    ]
+
+def _latencies(events: list[dict[str, Any]], warm: list[dict[str, Any]],
+               repeat: int) -> list[float]:  # fmt: skip
+    """Per-event groundedness latency; each pass: a new scorer, ``warm`` run untimed first."""
+    lat: list[float] = []
+    for _ in range(repeat):
+        scorer = GroundednessScorer()
+        for e in warm:
+            scorer.score(e["response"], e["context"], e["prompt"])
+        for e in events:
+            start = time.perf_counter()
+            scorer.score(e["response"], e["context"], e["prompt"])
+            lat.append(time.perf_counter() - start)
+    return lat
+
+
+def run(n_events: int = 600, seed: int = 7, repeat: int = 3, pool_docs: int = 2000,
+        docs_per_event: int = 5, zipf_s: float = 1.0,
+        warmup_events: int = 2000) -> dict[str, float]:  # fmt: skip
+    """Measure groundedness latency, tiktoken throughput and full per-event throughput,
+    for pool-drawn contexts and for all-unique contexts (see the module docstring)."""
+    pool = make_pool(pool_docs, seed + 4)
+    warm = make_events(warmup_events, seed + 3, pool, docs_per_event, zipf_s)
+    events = make_events(n_events, seed, pool, docs_per_event, zipf_s)
+    unique = make_events(n_events, seed + 1, docs_per_event=docs_per_event, unique_contexts=True)
+    book = PriceBook()
+    _timed(unique[:20], [], lambda: _scoring_loop(book), 1)  # tiktoken load, price look-ups
+    _timed(unique[:20], [], _enricher, 1)
+
+    lat = _latencies(events, warm, repeat)
+    lat_unique = _latencies(unique, [], repeat)
+    texts = [(e["llm_model"], t) for e in events for t in (e["prompt"], *e["context"],
+                                                           e["response"])]  # fmt: skip
     start = time.perf_counter()
     n_tokens = sum(count_tokens(model, text) for model, text in texts)
     tokens_s = time.perf_counter() - start
-
-    start = time.perf_counter()
-    for event in events:
-        inp, out, _ = tokens_for_event(event)
-        book.price(event["llm_model"], inp, out)
-        score_groundedness(event["response"], event["context"], event["prompt"])
-    events_s = time.perf_counter() - start
+    per_event, hit_rate = _timed(events, warm, lambda: _scoring_loop(book), repeat)
+    cold, cold_hit_rate = _timed(events, [], lambda: _scoring_loop(book), repeat)
+    per_unique, _ = _timed(unique, [], lambda: _scoring_loop(book), repeat)
+    enricher, _ = _timed(events, warm, _enricher, repeat)
+    enricher_unique, _ = _timed(unique, [], _enricher, repeat)
 
     return {
         "groundedness_median_ms": round(statistics.median(lat) * 1e3, 4),
         "groundedness_p99_ms": round(_pct(lat, 0.99) * 1e3, 4),
         "tokens_per_s": round(n_tokens / tokens_s),
-        "events_per_s": round(n_events / events_s, 1),
+        "events_per_s": round(1 / per_event, 1),
+        "cache_hit_rate": round(hit_rate, 4),
+        "events_per_s_cold_start": round(1 / cold, 1),
+        "cache_hit_rate_cold_start": round(cold_hit_rate, 4),
+        "events_per_s_unique_contexts": round(1 / per_unique, 1),
+        "enricher_us_per_event": round(enricher * 1e6, 1),
+        "enricher_us_per_event_unique_contexts": round(enricher_unique * 1e6, 1),
+        "groundedness_median_ms_unique_contexts": round(statistics.median(lat_unique) * 1e3, 4),
+        "groundedness_p99_ms_unique_contexts": round(_pct(lat_unique, 0.99) * 1e3, 4),
+        "context_pool_docs": pool_docs,
+        "docs_per_event": docs_per_event,
+        "zipf_s": zipf_s,
+        "warmup_events": warmup_events,
         "n_events": n_events,
         "latency_samples": len(lat),
         "context_tokens_median": statistics.median(

@@ -1,9 +1,12 @@
 """Lexical groundedness (Tier 0): is the response supported by the context and the prompt?
 
 Source = every context document plus the prompt (instructions may legitimately introduce
-facts). From the source one call builds, once: the set of content-word stems, the set of
-adjacent content-stem bigrams, the set of number values and a padded token string for
-phrase look-ups. The response is then checked against those sets:
+facts), read as the documents and the prompt joined by line breaks. Its index: the set of
+content-word stems, the set of adjacent content-stem bigrams, the set of number values and a
+padded token string for phrase look-ups. The index is built per document and combined per
+call (:mod:`detectors.llm._source`), and each document's part is cached in a bounded LRU, since
+retrieved chunks recur; results are exactly those of indexing the joined text (a test keeps
+the former implementation as the oracle). The response is then checked against those sets:
 
 * ``unigram_precision``: share of response content stems (stop words removed) in the source.
 * ``bigram_precision``: share of adjacent response content-stem pairs (within a sentence)
@@ -35,9 +38,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from . import _text
+from ._lru import CacheInfo, LRUCache
+from ._source import Source, TextIndex, index_size, sentence_pairs
 
 __all__ = ["Groundedness", "GroundednessScorer", "score_groundedness"]
 
@@ -59,42 +64,18 @@ class Groundedness:
     unsupported_names: list[str] = field(default_factory=list)
 
 
-class _Source:
-    """Index of the source text, built once per call; numbers only when the response has any."""
-
-    __slots__ = ("_lower", "_numbers", "_toks", "bigrams", "phrases", "unigrams")
-
-    def __init__(self, texts: Sequence[str]) -> None:
-        raw = "\n".join(texts)
-        self._lower = raw.lower()
-        self._toks = _text.tokens(self._lower)
-        stems = _text.content_stems(self._toks)
-        months = _text.iso_months(raw)
-        self.unigrams = set(stems)
-        self.unigrams.update(months)
-        self.bigrams = set(zip(stems, stems[1:], strict=False))
-        self.phrases = " ".join([" ", *self._toks, *months, " "])
-        self._numbers: set[float] | None = None
-
-    @property
-    def numbers(self) -> set[float]:
-        """Values of all numbers in the source, spelled-out ones ("three") included."""
-        if self._numbers is None:
-            self._numbers = {value for _, value in _text.number_values(self._lower)}
-            self._numbers.update(_text.word_number_values(set(self._toks)))
-        return self._numbers
-
-    def has_phrase(self, name: str) -> bool:
-        """True when the name's tokens occur consecutively in the source."""
-        return f" {' '.join(_text.tokens(name.lower()))} " in self.phrases
-
-
 def _dedupe(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
 class GroundednessScorer:
-    """Lexical groundedness scorer with the flag thresholds as parameters (stateless)."""
+    """Lexical groundedness scorer with the flag thresholds as parameters.
+
+    Results depend only on the arguments of :meth:`score`. The scorer keeps a bounded LRU of
+    context-document indexes (``doc_cache_items`` documents, about ``doc_cache_bytes`` bytes;
+    ``doc_cache_items=0`` turns it off), keyed by the document text, so a retrieved chunk seen
+    again is not re-tokenised. The cache is not pickled: an unpickled scorer starts empty.
+    """
 
     def __init__(
         self,
@@ -105,6 +86,8 @@ class GroundednessScorer:
         unigram_weight: float = 0.7,
         min_sentence_words: int = 3,
         flag_without_context: bool = False,
+        doc_cache_items: int = 4096,
+        doc_cache_bytes: int = 64 << 20,
     ) -> None:
         for name, value in (("min_score", min_score), ("unigram_weight", unigram_weight),
                             ("min_sentence_support", min_sentence_support)):  # fmt: skip
@@ -119,42 +102,81 @@ class GroundednessScorer:
         self.unigram_weight = unigram_weight
         self.min_sentence_words = min_sentence_words
         self.flag_without_context = flag_without_context
+        self._docs = LRUCache(doc_cache_items, doc_cache_bytes)
+
+    def cache_info(self) -> CacheInfo:
+        """Hits, misses and size of the context-document cache."""
+        return self._docs.info()
+
+    def clear_cache(self) -> None:
+        """Forget every cached document index (and the hit/miss counters)."""
+        self._docs.clear()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_docs"] = (self._docs.max_items, self._docs.max_bytes)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        bounds = state.pop("_docs", (4096, 64 << 20))  # pickles from before the cache lack it
+        self.__dict__.update(state)
+        self._docs = LRUCache(*bounds)
 
     def score(self, response: str, context: Sequence[str], prompt: str = "") -> Groundedness:
         """Score ``response`` against ``context`` documents and ``prompt``."""
         if isinstance(context, str):
             context = [context]
-        docs = [d for d in context if d and not d.isspace()]
-        reference: Reference = "context" if docs else ("prompt" if prompt.strip() else "none")
+        parts = [self._doc_index(d) for d in context if d and not d.isspace()]
+        reference: Reference = "context" if parts else ("prompt" if prompt.strip() else "none")
         if reference == "none":
             return Groundedness(score=None, flagged=False, reference="none")
-        source = _Source([*docs, prompt] if prompt else docs)
-        return self._score(response, source, reference)
+        if prompt:
+            parts.append(TextIndex(prompt))
+        return self._score(response, Source(parts), reference)
 
-    def _score(self, response: str, source: _Source, reference: Reference) -> Groundedness:
-        uni_hit = uni_all = bi_hit = bi_all = 0
+    def _doc_index(self, doc: str) -> TextIndex:
+        index = self._docs.get(doc)
+        if index is None:
+            index = TextIndex(doc)
+            if self._docs.max_items:
+                self._docs.put(doc, index, index_size(index))
+        return index
+
+    def _score(self, response: str, source: Source, reference: Reference) -> Groundedness:
+        sentences = _text.split_sentences(response)
+        low, words = _text.sentence_tokens(sentences)
+        stems = _text.sentence_stems(words)
+        pairs = sentence_pairs(stems)
+        absent_pairs = source.missing_pairs(set(pairs)) if pairs else None
+        bi_miss = sum(map(absent_pairs.__contains__, pairs)) if absent_pairs else 0
+        missing = source.missing_stems(set().union(*stems))
+        uni_hit, uni_all, weakest = self._support(sentences, stems, missing)
+        names = source.absent_names(_text.names_in(sentences))
+        values = _text.number_list(low) if low else []
+        absent = source.missing_numbers({v for _, v in values}) if values else ()
+        numbers = [raw for raw, v in values if v in absent]
+        return self._result(uni_hit, uni_all, len(pairs) - bi_miss, len(pairs), weakest,
+                            _dedupe(numbers), _dedupe(names), reference)  # fmt: skip
+
+    def _support(
+        self, sentences: list[str], stems: list[list[str]], missing: set[str]
+    ) -> tuple[int, int, tuple[float, str] | None]:
+        """(supported stems, all stems, weakest sentence as (support, sentence) or None)."""
+        uni_hit = uni_all = 0
         weakest: tuple[float, str] | None = None
         fallback: tuple[float, str] | None = None
-        names: list[str] = []
-        sentences = _text.split_sentences(response)
-        for sentence in sentences:
-            stems = _text.content_stems(_text.tokens(sentence.lower()))
-            names.extend(n for n in _text.name_spans(sentence) if not source.has_phrase(n))
-            if not stems:
+        for sentence, st in zip(sentences, stems, strict=True):
+            if not st:
                 continue
-            hits = sum(1 for s in stems if s in source.unigrams)
-            pairs = list(zip(stems, stems[1:], strict=False))
-            uni_hit, uni_all = uni_hit + hits, uni_all + len(stems)
-            bi_hit += sum(1 for p in pairs if p in source.bigrams)
-            bi_all += len(pairs)
-            candidate = (hits / len(stems), sentence)
-            if len(stems) >= self.min_sentence_words:
-                weakest = min(weakest or candidate, candidate, key=lambda c: c[0])
-            fallback = min(fallback or candidate, candidate, key=lambda c: c[0])
-        values = list(_text.number_values("\n".join(sentences).lower()))
-        numbers = [raw for raw, v in values if v not in source.numbers] if values else []
-        return self._result(uni_hit, uni_all, bi_hit, bi_all, weakest or fallback,
-                            _dedupe(numbers), _dedupe(names), reference)  # fmt: skip
+            n = len(st)
+            hits = n - sum(map(missing.__contains__, st)) if missing else n
+            uni_hit, uni_all = uni_hit + hits, uni_all + n
+            support = hits / n
+            if n >= self.min_sentence_words and (weakest is None or support < weakest[0]):
+                weakest = (support, sentence)
+            if fallback is None or support < fallback[0]:
+                fallback = (support, sentence)
+        return uni_hit, uni_all, weakest or fallback
 
     def _result(
         self,
@@ -187,5 +209,9 @@ _DEFAULT = GroundednessScorer()
 
 
 def score_groundedness(response: str, context: Sequence[str], prompt: str = "") -> Groundedness:
-    """Score with the default :class:`GroundednessScorer` (see the module docstring)."""
+    """Score with the default :class:`GroundednessScorer` (see the module docstring).
+
+    That scorer lives for the process, so its document cache (at most 4,096 documents, about
+    64 MB) is shared by every caller of this function.
+    """
     return _DEFAULT.score(response, context, prompt)

@@ -15,7 +15,11 @@ __all__ = [
     "content_stems",
     "iso_months",
     "name_spans",
+    "names_in",
+    "number_list",
     "number_values",
+    "sentence_stems",
+    "sentence_tokens",
     "split_sentences",
     "stem",
     "tokens",
@@ -48,17 +52,28 @@ _MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "bn": 1e
          "billion": 1e9, "trillion": 1e12}  # fmt: skip
 
 _PUNCT = str.maketrans(dict.fromkeys(string.punctuation + "’‘“”„—–…•·«»¿¡", " "))
-_SENTENCE_RE = re.compile(r"(?:[^.!?]|[.!?]+(?=\S))+[.!?]*")
 _NUMBER_RE = re.compile(r"(\d[\d,.]*)(?:([kmb]|bn)\b|\s(thousand|million|billion|trillion)\b)?")
 _THOUSANDS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _ISO_DATE_RE = re.compile(r"(?:19|20)\d\d-(0[1-9]|1[0-2])-\d\d(?!\d)")
 _CAP = "A-ZÀ-ÖØ-Þ"
-_NAME_RE = re.compile(rf"\b[{_CAP}][\w-]*(?:[ \t]+[{_CAP}][\w-]*)*")
+# A run of capitalised words starting at a word boundary. The look-behind after the first
+# capital is the ``\b`` before it (capitals are word characters); leading with the character
+# class lets the regex engine skip ahead to capitals (~2x faster than a leading ``\b``).
+_NAME_RE = re.compile(rf"[{_CAP}](?<!\w[{_CAP}])[\w-]*(?:[ \t]+[{_CAP}][\w-]*)*")
 _LEAD_RE = re.compile(r"[\s\-*•#>\"'“‘(\[]*(?:\d+[.)]\s+)?")
 _NOT_NAMES = frozenset(["i"])
+# Text up to and with a run of end marks followed by white space or the end (may be empty).
+_SENTENCE_RE = re.compile(r"[^.!?]*(?:[.!?]+(?=\S)[^.!?]*)*[.!?]*")
+_NUMBER_ALL_RE = re.compile(rf"({_NUMBER_RE.pattern})")  # the whole match as group 1, for findall
+# The same on ASCII text, ~30% faster: ASCII-mode \d and \b equal the Unicode ones on ASCII
+# input, and the class spells out the ASCII characters that Unicode \s matches.
+_NUMBER_ASCII_RE = re.compile(
+    _NUMBER_ALL_RE.pattern.replace(r"\s", r"[\t\n\v\f\r\x1c-\x1f ]"), re.ASCII
+)
 
 _stem_memo: dict[str, str] = {}
 _STEM_MEMO_MAX = 200_000
+stem_memo_get = _stem_memo.get  # hot-path look-up; None when the word was never stemmed
 
 
 def tokens(text_lower: str) -> list[str]:
@@ -128,16 +143,35 @@ def _parse_number(digits: str) -> list[float]:
         return [float(p) for p in re.split(r"[.,]", digits) if p]
 
 
-def number_values(text_lower: str) -> Iterator[tuple[str, float]]:
+def number_list(text_lower: str) -> list[tuple[str, float]]:
     """``(raw, value)`` per number in lower-cased text: ``1,000``/``1000``/``1k`` -> 1000.0,
     ``2.5 million`` -> 2.5e6, ``15%``/``$15`` -> 15.0 (units and currency are ignored)."""
-    for m in _NUMBER_RE.finditer(text_lower):
-        digits, short, word = m.groups()
-        values = _parse_number(digits)
-        mult = _MULT[short or word] if (short or word) else 1.0
-        raw = m.group(0).rstrip(".,")
-        for value in values:
-            yield raw, round(value * mult, 6)
+    out = []
+    pattern = _NUMBER_ASCII_RE if text_lower.isascii() else _NUMBER_ALL_RE
+    for raw, digits, short, word in pattern.findall(text_lower):
+        suffix = short or word
+        plain = digits.rstrip(".,")
+        if suffix:
+            mult = _MULT[suffix]
+        else:  # raw is digits; a suffix ends raw in a letter, so it needs no stripping
+            mult, raw = 1.0, plain
+        if "," in plain and _THOUSANDS_RE.fullmatch(plain):  # inline _parse_number
+            plain = plain.replace(",", "")
+        try:
+            out.append((raw, round(float(plain) * mult, 6)))
+        except ValueError:
+            out.extend((raw, round(value * mult, 6)) for value in _parse_number(digits))
+    return out
+
+
+def number_values(text_lower: str) -> Iterator[tuple[str, float]]:
+    """Iterator over :func:`number_list`."""
+    yield from number_list(text_lower)
+
+
+#: (number word, its stem): a text whose stems lack the stem cannot contain the word.
+NUMBER_WORD_STEMS = tuple((w, _classify(w)) for w in NUMBER_WORDS)
+MONTH_NAMES = frozenset(_MONTHS)
 
 
 def word_number_values(words: set[str]) -> list[float]:
@@ -154,14 +188,39 @@ def split_sentences(text: str) -> list[str]:
     """Sentences: lines split at ``.!?`` runs followed by white space ("3.5" stays whole).
 
     Leading bullets and list numbering ("- ", "1. ") are removed, so they are neither
-    sentence text nor numbers to check.
+    sentence text nor numbers to check; so is a single end mark opening a line's text
+    (". Next"). A test pins the equivalence with the former per-character sentence regex.
     """
     out: list[str] = []
     for line in text.splitlines():
-        lead = _LEAD_RE.match(line)
-        body = line[lead.end() :] if lead else line
-        out.extend(s for s in (m.strip() for m in _SENTENCE_RE.findall(body)) if s)
+        body = line[_LEAD_RE.match(line).end() :]  # type: ignore[union-attr]  # always matches
+        if not body:
+            continue
+        if body[0] in ".!?" and (len(body) == 1 or body[1].isspace()):
+            body = body[1:]
+        out += filter(None, map(str.strip, _SENTENCE_RE.findall(body)))
     return out
+
+
+def sentence_tokens(sentences: list[str]) -> tuple[str, list[list[str]]]:
+    """``("\\n".join(sentences).lower(), [tokens(s.lower()) for s in sentences])``, in two C calls.
+
+    Sentences hold no line breaks, and ``"\\n"`` stops ``str.lower``'s only context rule (final
+    sigma) just as a string end does, so lowering the joined text equals lowering each one.
+    """
+    if not sentences:
+        return "", []
+    low = "\n".join(sentences).lower()
+    return low, [line.split() for line in low.translate(_PUNCT).split("\n")]
+
+
+def sentence_stems(words: list[list[str]]) -> list[list[str]]:
+    """``[content_stems(w) for w in words]``, with the memo look-ups of all lists in one go."""
+    get = _stem_memo.__getitem__
+    try:
+        return [list(filter(None, map(get, w))) for w in words]
+    except KeyError:
+        return [content_stems(w) for w in words]
 
 
 def name_spans(sentence: str) -> list[str]:
@@ -171,15 +230,37 @@ def name_spans(sentence: str) -> list[str]:
     multi-word run there loses its first word if that word is a stop word ("The Eiffel Tower"
     -> "Eiffel Tower"). "I" is never a name.
     """
-    start = _LEAD_RE.match(sentence)
-    first = start.end() if start else 0
+    return names_in([sentence])
+
+
+def _first_word_at(sentence: str) -> int:
+    """Offset of the first word of a sentence, after bullets, quotes and numbering."""
+    if sentence[:1].isalpha():
+        return 0
+    return _LEAD_RE.match(sentence).end()  # type: ignore[union-attr]  # always matches
+
+
+def names_in(sentences: list[str]) -> list[str]:
+    """:func:`name_spans` of each sentence, concatenated, from one regex scan.
+
+    The sentences are joined with a line break, which no name run crosses and which is a word
+    boundary just as a string start or end is, so the matches are those of each sentence.
+    """
+    firsts = set()
+    offset = 0
+    for sentence in sentences:
+        if sentence[:1].isalpha():  # inline _first_word_at
+            firsts.add(offset)
+        else:
+            firsts.add(offset + _LEAD_RE.match(sentence).end())  # type: ignore[union-attr]
+        offset += len(sentence) + 1
     out = []
-    for m in _NAME_RE.finditer(sentence):
-        span = m.group(0)
-        if m.start() == first:
-            head, _, rest = span.partition(" ")
-            if not rest.strip():
+    for m in _NAME_RE.finditer("\n".join(sentences)):
+        span = m.group()
+        if m.start() in firsts:
+            if " " not in span:  # one word (or words joined by tabs) at the sentence start
                 continue
+            head, _, rest = span.partition(" ")
             if head.lower() in STOPWORDS:
                 span = rest.strip()
         if span.lower() not in _NOT_NAMES:

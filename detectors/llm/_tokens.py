@@ -13,14 +13,21 @@ Model name -> encoding (after lower-casing and stripping a provider prefix such 
 
 Special-token strings in the text are counted as ordinary text (``encode_ordinary``), so a
 prompt containing ``<|endoftext|>`` is counted, never rejected.
+
+Context documents (retrieved chunks, which recur) are counted through a bounded LRU keyed by
+``(encoding, text)``: 8,192 entries or about 64 MB, whichever is reached first. Prompts and
+responses are unique per event and are always encoded. ``encode_ordinary_batch`` is not used:
+it starts a thread pool per call, which costs more than it saves on one event's few texts.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from ._lru import LRUCache
 from ._tiktoken_cache import ensure_tiktoken_cache
 
 __all__ = [
@@ -42,6 +49,10 @@ _CL100K = re.compile(
     r"|davinci-002|babbage-002)"
 )
 _encoders: dict[str, Any] = {}
+_classified: dict[str, tuple[str, bool]] = {}
+_CLASSIFIED_MAX = 4096
+#: Token counts of context documents, keyed by (encoding name, text).
+_doc_counts = LRUCache(max_items=8192, max_bytes=64 << 20)
 
 
 class TokenCount(NamedTuple):
@@ -63,12 +74,19 @@ def split_provider(llm_model: str) -> tuple[str | None, str]:
 
 
 def _classify(llm_model: str) -> tuple[str, bool]:
-    name = split_provider(llm_model)[1].removeprefix("ft:")
-    if _O200K.match(name):
-        return "o200k_base", True
-    if _CL100K.match(name):
-        return "cl100k_base", True
-    return FALLBACK_ENCODING, False
+    hit = _classified.get(llm_model)
+    if hit is None:
+        name = split_provider(llm_model)[1].removeprefix("ft:")
+        if _O200K.match(name):
+            hit = ("o200k_base", True)
+        elif _CL100K.match(name):
+            hit = ("cl100k_base", True)
+        else:
+            hit = (FALLBACK_ENCODING, False)
+        if len(_classified) >= _CLASSIFIED_MAX:
+            _classified.clear()
+        _classified[llm_model] = hit
+    return hit
 
 
 def encoding_name_for(llm_model: str) -> str:
@@ -98,7 +116,23 @@ def count_tokens(llm_model: str, text: str) -> int:
     return len(_encoder(encoding_name_for(llm_model)).encode_ordinary(text))
 
 
+def _docs_tokens(encoding: str, docs: list[str]) -> int:
+    """Tokens of context documents, each through the ``(encoding, text)`` LRU."""
+    get = _doc_counts.get
+    total = 0
+    for doc in docs:
+        key = (encoding, doc)
+        count = get(key)
+        if count is None:
+            count = _count_text(encoding, doc)
+            _doc_counts.put(key, count, sys.getsizeof(doc) + 160)
+        total += count
+    return total
+
+
 def _get(obj: Any, name: str) -> Any:
+    if type(obj) is dict:
+        return obj.get(name)
     if isinstance(obj, Mapping):
         return obj.get(name)
     return getattr(obj, name, None)
@@ -143,10 +177,16 @@ def tokens_for_event(event: Any) -> TokenCount:
     if inp is not None and out is not None:
         return TokenCount(inp, out, "usage")
     model = _get(event, "llm_model") or ""
+    encoding = _classify(model)[0]
     if inp is None:
-        texts = [_get(event, "prompt") or "", *_context_docs(event)]
-        inp = sum(count_tokens(model, t) for t in texts if isinstance(t, str))
+        prompt = _get(event, "prompt") or ""
+        inp = _count_text(encoding, prompt) if isinstance(prompt, str) else 0
+        inp += _docs_tokens(encoding, _context_docs(event))
     if out is None:
         response = _get(event, "response")
-        out = count_tokens(model, response) if isinstance(response, str) else 0
+        out = _count_text(encoding, response) if isinstance(response, str) else 0
     return TokenCount(inp, out, "tiktoken")
+
+
+def _count_text(encoding: str, text: str) -> int:
+    return len(_encoder(encoding).encode_ordinary(text)) if text else 0

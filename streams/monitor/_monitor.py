@@ -87,6 +87,7 @@ class Monitor:
     def observe_verdict(self, verdict: dict[str, Any]) -> list[dict[str, Any]]:
         """Count one LLM-judge verdict (app, prompt_version, grounded, ts); every
         ``judge_window`` verdicts of a prompt version give a ``judge.hallucination_rate``."""
+        self.counters["verdicts"] = self.counters.get("verdicts", 0) + 1
         key = (verdict["app"], verdict["prompt_version"])
         window = self._judge_windows.setdefault(key, [0, 0, float("inf"), float("-inf")])
         ts = float(verdict["ts"])

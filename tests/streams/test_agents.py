@@ -120,8 +120,8 @@ def test_judge_verdicts_are_stored_and_become_signals(chdb_path, monkeypatch, tm
             task = asyncio.create_task(worker.judge.run(worker.on_verdict))
             async with _agent(app, "ingest-llm").test_context() as agent:
                 await agent.put(orjson.dumps(events))
-                for _ in range(200):
-                    if worker.judge.counters["judged"] >= 40:
+                for _ in range(200):  # every verdict judged, stored and counted
+                    if worker.monitor.counters.get("verdicts", 0) >= 40:
                         break
                     await asyncio.sleep(0.05)
             task.cancel()
@@ -132,6 +132,7 @@ def test_judge_verdicts_are_stored_and_become_signals(chdb_path, monkeypatch, tm
             assert len(rows) == 40 and any(r["grounded"] == 0 for r in rows)
             signals = store.query("SELECT value FROM signals FINAL WHERE entity = 'judged-bot' "
                                   "AND metric = 'judge.hallucination_rate'")
-            assert len(signals) == 4 and max(s["value"] for s in signals) > 0
+            assert len(signals) == 4, (worker.judge.counters, worker.monitor._judge_windows)
+            assert max(s["value"] for s in signals) > 0
 
     asyncio.run(run())
