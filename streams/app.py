@@ -82,6 +82,14 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
         async def _snapshot() -> None:
             await worker.snapshot()
 
+        @app.on_before_shutdown.connect
+        async def _final_snapshot(sender: Any, **kwargs: Any) -> None:
+            # The consumer has stopped and committed: the state matches the committed offsets.
+            try:
+                await worker.snapshot()
+            except Exception:
+                log.exception("final monitor snapshot failed")
+
     @app.timer(interval=5.0)
     async def _progress() -> None:
         log.info("worker: %(events)d events, %(deadletter)d dead letters, "

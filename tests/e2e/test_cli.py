@@ -77,13 +77,16 @@ def test_up_serves_the_api_stores_events_and_stops_cleanly_on_ctrl_c(tmp_path: P
     assert "stopped  worker" in out and "stopped  broker" in out
     assert "Traceback" not in out
 
-    # Results survive a restart: the store lives in the data directory.
+    # Results survive a restart: the store lives in the data directory, and the monitor
+    # continues from the snapshot taken at shutdown.
     proc, _ = _start_up(env, tmp_path)
     try:
         stats = get_json(f"{api}/stats")
         assert stats["predictions"] == 300 and stats["llm"] == 1  # type: ignore[index]
     finally:
         assert _stop(proc) == 0
+    worker_log = (tmp_path / "data" / "logs" / "worker.log").read_text()
+    assert "monitor state restored" in worker_log
 
 
 def test_worker_without_a_broker_fails_with_a_clear_message(tmp_path: Path) -> None:
