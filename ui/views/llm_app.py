@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import _client
 from ui._charts import MARKER_CAPTION
 from ui._common import (
     EMIT_LLM,
@@ -13,37 +12,21 @@ from ui._common import (
     entity_health,
     fmt_num,
     health_badge,
-    pick_entity,
-    time_range,
     utc,
 )
-from ui._events import merge_open, open_alerts_panel, render_alert, render_trigger
-from ui._frames import domain_of, markers, signals_frame
+from ui._entity import load_entity
+from ui._events import open_alerts_panel, render_alert, render_trigger
+from ui._frames import domain_of, markers
 from ui._llm_sections import budget, cost, quality, samples, tokens_latency, versions
 
 QUALITY = ("hallucination.", "feedback.", "groundedness.")
 
 st.title("LLM app", anchor=False)
-entities = _client.fetch("entities")
-apps = {a["name"]: a for a in entities["apps"]}
-if not apps:
-    st.info("**No LLM app has sent interactions yet.** Emit them with the SDK; pass the "
-            "retrieved `context` so Tripwire can score groundedness:", icon=":material/inbox:")
-    st.code(EMIT_LLM, language="python")
-    st.stop()
-
-pick, span = st.columns([2, 3])
-with pick:
-    name = pick_entity("App", sorted(apps))
-row = apps[name]
-with span:
-    since = time_range(row["last_seen"], "llm_range")
-
-history = _client.fetch("alerts", entity=name, limit=1000)
-triggers = [t for t in _client.fetch("triggers", entity=name) if t["entity"] == name]
-open_alerts = merge_open([a for a in _client.fetch("alerts/open") if a["entity"] == name],
-                         history)
-df = signals_frame(_client.fetch("signals", entity=name, limit=100_000), since)
+view = load_entity("apps", "App", "**No LLM app has sent interactions yet.** Emit them with "
+                   "the SDK; pass the retrieved `context` so Tripwire can score groundedness:",
+                   EMIT_LLM, "llm_range")
+name, row, since, history = view.name, view.row, view.since, view.history
+triggers, open_alerts, df = view.triggers, view.open_alerts, view.signals
 per_version = df[~df["metric"].str.startswith("budget.")]
 dom = domain_of(per_version)
 

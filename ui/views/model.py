@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import _client
 from ui._charts import MARKER_CAPTION
 from ui._common import (
     EMIT_PREDICTION,
@@ -13,12 +12,11 @@ from ui._common import (
     entity_health,
     fmt_num,
     health_badge,
-    pick_entity,
-    time_range,
     utc,
 )
-from ui._events import merge_open, open_alerts_panel, render_alert, render_trigger
-from ui._frames import domain_of, markers, signals_frame
+from ui._entity import load_entity
+from ui._events import open_alerts_panel, render_alert, render_trigger
+from ui._frames import domain_of, markers
 from ui._model_sections import (
     data_quality,
     drift_section,
@@ -32,26 +30,10 @@ DRIFT = ("drift.", "missing.", "unseen.")
 PERF = ("accuracy", "f1", "precision", "recall", "auc", "logloss", "mae", "rmse", "error.")
 
 st.title("Model", anchor=False)
-entities = _client.fetch("entities")
-models = {m["name"]: m for m in entities["models"]}
-if not models:
-    st.info("**No model has sent predictions yet.** Emit them with the SDK (labels later, for "
-            "accuracy):", icon=":material/inbox:")
-    st.code(EMIT_PREDICTION, language="python")
-    st.stop()
-
-pick, span = st.columns([2, 3])
-with pick:
-    name = pick_entity("Model", sorted(models))
-row = models[name]
-with span:
-    since = time_range(row["last_seen"], "model_range")
-
-history = _client.fetch("alerts", entity=name, limit=1000)
-triggers = [t for t in _client.fetch("triggers", entity=name) if t["entity"] == name]
-open_alerts = merge_open([a for a in _client.fetch("alerts/open") if a["entity"] == name],
-                         history)
-df = signals_frame(_client.fetch("signals", entity=name, limit=100_000), since)
+view = load_entity("models", "Model", "**No model has sent predictions yet.** Emit them with "
+                   "the SDK (labels later, for accuracy):", EMIT_PREDICTION, "model_range")
+name, row, since, history = view.name, view.row, view.since, view.history
+triggers, open_alerts, df = view.triggers, view.open_alerts, view.signals
 dom = domain_of(df)
 
 head, badge = st.columns([6, 1])

@@ -1,0 +1,49 @@
+"""What the Model and LLM-app pages both load first: the entity, its time range, its alerts,
+triggers and signals (or the empty state with the SDK snippet, and ``st.stop()``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ui import _client
+from ui._common import pick_entity, time_range
+from ui._events import merge_open
+from ui._frames import signals_frame
+
+__all__ = ["EntityView", "load_entity"]
+
+
+@dataclass(frozen=True)
+class EntityView:
+    name: str
+    row: dict[str, Any]
+    since: float | None
+    history: list[dict[str, Any]]
+    triggers: list[dict[str, Any]]
+    open_alerts: list[dict[str, Any]]
+    signals: pd.DataFrame
+
+
+def load_entity(kind: str, label: str, empty: str, snippet: str, range_key: str) -> EntityView:
+    """Pick one of ``entities[kind]`` ("models" or "apps") and fetch what its page shows."""
+    rows = {r["name"]: r for r in _client.fetch("entities")[kind]}
+    if not rows:
+        st.info(empty, icon=":material/inbox:")
+        st.code(snippet, language="python")
+        st.stop()
+    pick, span = st.columns([2, 3])
+    with pick:
+        name = pick_entity(label, sorted(rows))
+    row = rows[name]
+    with span:
+        since = time_range(row["last_seen"], range_key)
+    history = _client.fetch("alerts", entity=name, limit=1000)
+    triggers = [t for t in _client.fetch("triggers", entity=name) if t["entity"] == name]
+    open_alerts = merge_open([a for a in _client.fetch("alerts/open") if a["entity"] == name],
+                             history)
+    signals = signals_frame(_client.fetch("signals", entity=name, limit=100_000), since)
+    return EntityView(name, row, since, history, triggers, open_alerts, signals)
