@@ -41,9 +41,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from tripwire.stack import Stack
+    from tripwire.stack import Stack, stop_on_signals
 
     settings = _settings(args)
+    stop_on_signals()
     stack = Stack(settings, with_ui=not args.no_ui)
     try:
         stack.start()

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from tripwire.settings import Settings, load_settings
-from tripwire.stack import Stack, api_get
+from tripwire.stack import Stack, api_get, stop_on_signals
 
 __all__ = ["run_demo", "DEMO_CONFIG"]
 
@@ -86,6 +86,7 @@ def run_demo(settings: Settings, duration_s: float = 0, rate: float = 200,
     from tripwire_sdk import Emitter
 
     settings = _demo_settings(settings)
+    stop_on_signals()
     stack = Stack(settings, with_ui=with_ui)
     emitter = None
     try:

@@ -1,4 +1,5 @@
-"""``tripwire up``: broker (embedded unless configured) + worker + UI as child processes.
+"""``tripwire up``: broker (embedded unless configured) + worker + UI as child processes, and
+the webhook delivery worker when ``webhooks.destinations`` are configured.
 
 Prints where each part is, waits for readiness, and on Ctrl-C (or when a child dies) stops
 everything in reverse order. Logs of the children go to ``<data_dir>/logs/``.
@@ -20,7 +21,16 @@ from tripwire.embedded import EmbeddedBroker, ensure_topics, port_open
 from tripwire.errors import StackError
 from tripwire.settings import Settings
 
-__all__ = ["Stack", "ui_command", "api_get"]
+__all__ = ["Stack", "ui_command", "api_get", "stop_on_signals"]
+
+
+def stop_on_signals() -> None:
+    """Treat SIGTERM and SIGHUP like Ctrl-C, so the children are stopped, never orphaned."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupt)
 
 
 def api_get(settings: Settings, path: str, timeout: float = 5.0) -> object:
@@ -74,6 +84,10 @@ class Stack:
         self._wait_api(timeout)
         store = s.masked()["clickhouse_dsn"] or s.dsn
         self.echo(f"worker   read API {s.api_base}/api/v1/stats   store {store}")
+        destinations = (s.webhooks or {}).get("destinations") or {}
+        if destinations:
+            self._spawn("delivery", [sys.executable, "-m", "tripwire", "deliver"])
+            self.echo(f"delivery webhooks to {', '.join(sorted(destinations))}")
         if self.with_ui:
             self._spawn("ui", ui_command(s))
             self.echo(f"ui       http://127.0.0.1:{s.ui_port}")

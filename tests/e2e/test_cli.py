@@ -114,3 +114,20 @@ def test_status_config_dump_masks_secrets(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "very-secret" not in result.stdout and "hunter2" not in result.stdout
     assert '"api_token": "***"' in result.stdout
+
+
+def test_sigterm_to_up_stops_every_child(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    proc, _ = _start_up(env, tmp_path)
+    worker_pid = None
+    for line in subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True,
+                               text=True).stdout.splitlines():
+        parts = line.split(None, 2)
+        if len(parts) == 3 and parts[1] == str(proc.pid) and "tripwire worker" in parts[2]:
+            worker_pid = int(parts[0])
+    assert worker_pid, "worker child not found"
+    proc.send_signal(signal.SIGTERM)  # e.g. a service manager stopping `tripwire up`
+    assert proc.wait(60) == 0
+    time.sleep(1)
+    assert subprocess.run(["kill", "-0", str(worker_pid)], capture_output=True).returncode != 0
+    assert "stopped  worker" in (tmp_path / "up.out").read_text()
