@@ -133,7 +133,19 @@ def build_parser(commands: dict[str, Command] | None = None) -> argparse.Argumen
 
     from tripwire import cli_monitoring
     cli_monitoring.register(sub)
+    _config_everywhere(parser)
     return parser
+
+
+def _config_everywhere(parser: argparse.ArgumentParser) -> None:
+    """Accept ``--config`` after any sub-command too (``tripwire replay F --config X``)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if not any("--config" in a.option_strings for a in child._actions):
+                    child.add_argument("--config", default=argparse.SUPPRESS,
+                                       help="tripwire.yaml path (or $TRIPWIRE_CONFIG)")
+                _config_everywhere(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

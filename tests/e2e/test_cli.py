@@ -131,3 +131,23 @@ def test_sigterm_to_up_stops_every_child(tmp_path: Path) -> None:
     time.sleep(1)
     assert subprocess.run(["kill", "-0", str(worker_pid)], capture_output=True).returncode != 0
     assert "stopped  worker" in (tmp_path / "up.out").read_text()
+
+
+def test_config_flag_is_accepted_after_the_sub_command(tmp_path: Path) -> None:
+    import orjson
+
+    from tripwire.synth import llm_stream
+
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in llm_stream(300, v2_at=100)))
+    config = tmp_path / "tw.yaml"
+    config.write_text("monitoring:\n  budgets:\n    - {app: support-bot, limit_usd: 0.01}\n")
+    env = _env(tmp_path)
+    runs = [subprocess.run([sys.executable, "-m", "tripwire", *args], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=120)
+            for args in (["replay", str(events), "--json"],
+                         ["replay", str(events), "--config", str(config), "--json"],
+                         ["--config", str(config), "replay", str(events), "--json"])]
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
+    assert "budget.used_share" not in runs[0].stdout
+    assert "budget.used_share" in runs[1].stdout and runs[1].stdout == runs[2].stdout
