@@ -60,14 +60,11 @@ def cmd_up(args: argparse.Namespace) -> int:
 def cmd_ui(args: argparse.Namespace) -> int:
     import subprocess
 
-    from tripwire.stack import ui_command
+    from tripwire.stack import ui_command, ui_env
 
     settings = _settings(args)
     print(f"ui on http://127.0.0.1:{settings.ui_port} (reads {settings.api_base}/api/v1)")
-    env = dict(os.environ, TRIPWIRE_API_URL=settings.api_base)
-    if settings.api_token:
-        env["TRIPWIRE_API_TOKEN"] = settings.api_token.get_secret_value()
-    return subprocess.call(ui_command(settings), env=env)
+    return subprocess.call(ui_command(settings), env={**os.environ, **ui_env(settings)})
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

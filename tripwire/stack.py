@@ -21,7 +21,7 @@ from tripwire.embedded import EmbeddedBroker, ensure_topics, port_open
 from tripwire.errors import StackError
 from tripwire.settings import Settings
 
-__all__ = ["Stack", "ui_command", "api_get", "stop_on_signals"]
+__all__ = ["Stack", "ui_command", "ui_env", "api_get", "stop_on_signals"]
 
 
 def stop_on_signals() -> None:
@@ -40,6 +40,15 @@ def api_get(settings: Settings, path: str, timeout: float = 5.0) -> object:
         request.add_header("Authorization", f"Bearer {settings.api_token.get_secret_value()}")
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (loopback)
         return json.loads(response.read())
+
+
+def ui_env(settings: Settings) -> dict[str, str]:
+    """Environment the UI process needs: where the API is, its token, whether to ask for it."""
+    env = {"TRIPWIRE_API_URL": settings.api_base,
+           "TRIPWIRE_UI_PUBLIC": "0" if settings.api_is_loopback else "1"}
+    if settings.api_token:
+        env["TRIPWIRE_API_TOKEN"] = settings.api_token.get_secret_value()
+    return env
 
 
 def ui_command(settings: Settings) -> list[str]:
@@ -102,7 +111,7 @@ class Stack:
         if s.clickhouse_dsn:
             env["TRIPWIRE_CLICKHOUSE_DSN"] = s.clickhouse_dsn
         if name == "ui":
-            env["TRIPWIRE_API_URL"] = s.api_base
+            env.update(ui_env(s))
         if s.api_token:
             env["TRIPWIRE_API_TOKEN"] = s.api_token.get_secret_value()
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (child owns it)

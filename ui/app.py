@@ -6,6 +6,8 @@ opens the store. Pages link to each other with ``?entity=<name>``.
 
 from __future__ import annotations
 
+import hmac
+import os
 import sys
 from pathlib import Path
 
@@ -45,6 +47,24 @@ def sidebar() -> None:
         st.caption("All times are UTC event time.")
 
 
+def require_token() -> None:
+    """When the UI is served beyond loopback (``TRIPWIRE_UI_PUBLIC=1``, set by ``tripwire up`` /
+    ``tripwire ui``), a visitor must enter the API token before any data is shown."""
+    token = os.environ.get("TRIPWIRE_API_TOKEN", "")
+    if os.environ.get("TRIPWIRE_UI_PUBLIC") != "1" or st.session_state.get("authenticated"):
+        return
+    st.title("Tripwire", anchor=False)
+    entered = st.text_input("Access token", type="password",
+                            help="The worker's api_token (TRIPWIRE_API_TOKEN).")
+    if entered and token and hmac.compare_digest(entered.encode(), token.encode()):
+        st.session_state["authenticated"] = True
+        st.rerun()
+    if entered:
+        st.error("Wrong token.")
+    st.stop()
+
+
+require_token()
 nav = st.navigation(PAGES)
 sidebar()
 nav.run()

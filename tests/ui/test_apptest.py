@@ -15,6 +15,7 @@ _TEXT_TYPES = ("title", "header", "subheader", "markdown", "caption", "text", "c
 def run_page(monkeypatch: pytest.MonkeyPatch, api: str, page: str, **query: str) -> AppTest:
     monkeypatch.setenv("TRIPWIRE_API_URL", api)
     monkeypatch.delenv("TRIPWIRE_API_TOKEN", raising=False)
+    monkeypatch.delenv("TRIPWIRE_UI_PUBLIC", raising=False)
     at = AppTest.from_file(str(APP), default_timeout=90)
     for key, value in query.items():
         at.query_params[key] = value
