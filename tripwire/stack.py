@@ -86,9 +86,11 @@ class Stack:
         created = ensure_topics(s.bootstrap, s.partitions)
         if created:
             self.echo(f"topics   created {', '.join(created)}")
-        if port_open("127.0.0.1", s.api_port):
-            raise StackError(f"port {s.api_port} (read API) is already in use. Fix: stop the "
-                             "other process or set TRIPWIRE_API_PORT.")
+        for port, what, key in ((s.api_port, "read API", "TRIPWIRE_API_PORT"),
+                                (s.ui_port, "UI", "TRIPWIRE_UI_PORT")):
+            if (key == "TRIPWIRE_API_PORT" or self.with_ui) and port_open("127.0.0.1", port):
+                raise StackError(f"port {port} ({what}) is already in use. Fix: stop the other "
+                                 f"process or set {key} to a free port.")
         self._spawn("worker", [sys.executable, "-m", "tripwire", "worker"])
         self._wait_api(timeout)
         store = s.masked()["clickhouse_dsn"] or s.dsn

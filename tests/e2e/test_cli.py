@@ -151,3 +151,17 @@ def test_config_flag_is_accepted_after_the_sub_command(tmp_path: Path) -> None:
     assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
     assert "budget.used_share" not in runs[0].stdout
     assert "budget.used_share" in runs[1].stdout and runs[1].stdout == runs[2].stdout
+
+
+def test_up_refuses_a_busy_port_with_the_setting_to_change(tmp_path: Path) -> None:
+    import socket
+
+    env = _env(tmp_path)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", int(env["TRIPWIRE_UI_PORT"])))
+        busy.listen()
+        result = subprocess.run([sys.executable, "-m", "tripwire", "up"], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "TRIPWIRE_UI_PORT" in result.stderr and "already in use" in result.stderr
+    assert "stopped  broker" in result.stdout  # what had started is stopped again
