@@ -249,7 +249,7 @@ def _aligned(profile: ReferenceProfile, window: _Window) -> dict[str, Any]:
 def _numeric(values: list[Any]) -> Any:
     """A float array (None → NaN = missing); strings in a numeric column become missing, as
     they do when the reference is built."""
-    if any(type(v) is str for v in values):
+    if str in set(map(type, values)):  # C-level scan; a generator here cost ~3 µs per event
         return np.asarray(_coerce(values), dtype=np.float64)
     try:
         return np.asarray(values, dtype=np.float64)
