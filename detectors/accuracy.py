@@ -108,6 +108,19 @@ class LabelJoin:
             del table[next(iter(table))]
             self.counters["evicted_overflow"] += 1
 
+    def hold(self, event: dict) -> None:
+        """Hold a prediction restored from storage (not counted again as a new prediction)."""
+        pid = event.get("prediction_id")
+        if pid is not None and pid not in self._joined:
+            self._put(self._predictions, pid, event)
+
+    def without_pending(self) -> LabelJoin:
+        """A copy with the counters but none of the held entries (for compact snapshots; the
+        pending predictions are restored from the store with :meth:`hold`)."""
+        clone = LabelJoin(self.ttl_s, self.max_pending)
+        clone.counters = dict(self.counters)
+        return clone
+
     def expire(self, now_ts: float) -> int:
         """Drop entries older than the TTL at event time ``now_ts``; return how many."""
         cutoff = now_ts - self.ttl_s

@@ -36,6 +36,11 @@ log = logging.getLogger("tripwire.worker")
 
 _SNAPSHOT = ("SELECT argMax(state, ts) AS state, max(ts) AS taken FROM monitor_state FINAL "
              "WHERE worker_id = {worker:String}")
+_MODELS = "SELECT model, max(ts) AS last_ts FROM predictions FINAL GROUP BY model"
+_PENDING = ("SELECT prediction_id, ts, prediction, score, model_version FROM predictions FINAL "
+            "WHERE model = {model:String} AND ts >= {since:Float64} AND prediction_id NOT IN "
+            "(SELECT prediction_id FROM labels FINAL WHERE model = {model:String}) "
+            "ORDER BY ts LIMIT {limit:UInt32}")
 _REFERENCES = ("SELECT model, model_version, argMax(profile, created_ts) AS profile "
                "FROM reference_profiles FINAL GROUP BY model, model_version")
 _OUTPUT_TABLE = {"signal": "signals", "alert": "alerts", "trigger": "triggers"}
@@ -72,6 +77,7 @@ class Worker:
         await loop.run_in_executor(None, store.migrate)
         self.store, self.read_model = store, ReadModel(store)
         await self._restore_snapshot(store)
+        await self._restore_label_join(store)
         for row in await loop.run_in_executor(None, store.query, _REFERENCES):
             try:
                 self.monitor.set_reference(row["model"], row["model_version"],
@@ -103,6 +109,26 @@ class Worker:
         log.info("monitor state restored from the snapshot of %s (%d events seen)",
                  time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(rows[0]["taken"])),
                  monitor.counters["events"])
+
+    async def _restore_label_join(self, store: ClickHouseStore) -> None:
+        """Reload the predictions still waiting for a label (within the TTL) from the store,
+        so labels arriving after a restart still join."""
+        loop = asyncio.get_running_loop()
+        config = self.monitor.config
+        models = await loop.run_in_executor(None, store.query, _MODELS)
+        held = 0
+        for row in models:
+            since = float(row["last_ts"]) - config.label_ttl_s
+            pending = await loop.run_in_executor(None, store.query, _PENDING, {
+                "model": row["model"], "since": since, "limit": 1_000_000})
+            monitor = self.monitor._model(row["model"])
+            monitor.hold_pending([{
+                "prediction_id": p["prediction_id"], "ts": p["ts"],
+                "prediction": orjson.loads(p["prediction"]), "score": p["score"],
+                "model": row["model"], "model_version": p["model_version"]} for p in pending])
+            held += len(pending)
+        if held:
+            log.info("label join: %d predictions waiting for labels restored", held)
 
     async def snapshot(self) -> bool:
         """Store the monitor's state if it changed since the last snapshot."""

@@ -100,6 +100,18 @@ class ModelMonitor:
         self.decay_version: str | None = None
         self.last_ts = -math.inf
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Snapshot state without the label join's pending entries (up to a million at high
+        volume): the worker restores those from the store (:meth:`hold_pending`)."""
+        state = dict(self.__dict__)
+        state["join"] = self.join.without_pending()
+        return state
+
+    def hold_pending(self, predictions: list[dict[str, Any]]) -> None:
+        """Predictions still waiting for their labels, restored after a restart."""
+        for prediction in predictions:
+            self.join.hold(prediction)
+
     # -- predictions ----------------------------------------------------------------------
     def set_reference(self, version: str, profile: ReferenceProfile) -> None:
         """Use a prebuilt reference profile for ``version`` (replaces the collected one);
