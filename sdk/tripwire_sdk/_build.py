@@ -21,6 +21,7 @@ from ._schema import (
     scalar,
     ts_value,
 )
+from ._validate import _usage  # one rule for usage, at the call and on the wire
 
 
 def _name(value: Any, where: str) -> str:
@@ -147,15 +148,3 @@ def _context(context: Any, limits: Limits) -> list:
     if len(context) > limits.max_context_docs:
         raise EventError(f"llm.context: more than max_context_docs={limits.max_context_docs}")
     return [_text(doc, f"llm.context[{i}]", limits) for i, doc in enumerate(context)]
-
-
-def _usage(usage: Any) -> dict[str, int]:
-    if not isinstance(usage, Mapping):
-        raise EventError(f"llm.usage: expected object, got {kind_of(usage)}")
-    out = {}
-    for key in ("input_tokens", "output_tokens"):
-        value = usage.get(key)
-        if type(value) is not int or value < 0:
-            raise EventError(f"llm.usage.{key}: expected non-negative integer")
-        out[key] = value
-    return out
