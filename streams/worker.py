@@ -24,6 +24,7 @@ from sinks.clickhouse import (
     ReadModel,
     StoreError,
     load_profile,
+    output_rows,
     reference_row,
 )
 from streams.ingest import Ingestor, Message
@@ -43,7 +44,6 @@ _PENDING = ("SELECT prediction_id, ts, prediction, score, model_version FROM pre
             "ORDER BY ts LIMIT {limit:UInt32}")
 _REFERENCES = ("SELECT model, model_version, argMax(profile, created_ts) AS profile "
                "FROM reference_profiles FINAL GROUP BY model, model_version")
-_OUTPUT_TABLE = {"signal": "signals", "alert": "alerts", "trigger": "triggers"}
 _OUTPUT_TOPIC = {"signal": "tripwire.signals", "alert": "tripwire.alerts",
                  "trigger": "tripwire.triggers"}
 
@@ -209,20 +209,14 @@ class Worker:
 
     async def publish(self, outputs: list[dict[str, Any]]) -> None:
         """Send monitor outputs (signals, alerts, triggers) to their topics, then store them."""
-        by_table: dict[str, list[dict[str, Any]]] = {}
-        for record in outputs:
-            kind = record.get("kind", "signal")
-            if kind == "reference":
-                by_table.setdefault("reference_profiles", []).append(reference_row(record))
-                continue
-            topic = self.topics.get(_OUTPUT_TOPIC[kind])
+        for record in outputs:  # references (profiles) are stored only, not published
+            topic = self.topics.get(_OUTPUT_TOPIC.get(record.get("kind", "signal"), ""))
             if topic is not None:
                 await topic.send(key=str(record.get("entity", "")).encode(),
                                  value=_dumps(record))
-            by_table.setdefault(_OUTPUT_TABLE[kind], []).append(record)
         store = self.store
         assert store is not None
-        for table, rows in by_table.items():
+        for table, rows in output_rows(outputs).items():
             await self._retry(lambda t=table, r=rows: store.write(t, r), table, len(rows))
         self.counters["outputs"] += len(outputs)
 

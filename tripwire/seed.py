@@ -12,13 +12,12 @@ from typing import Any
 import orjson
 from tripwire_sdk.events import Limits
 
-from sinks.clickhouse import ClickHouseStore, reference_row
+from sinks.clickhouse import ClickHouseStore, output_rows
 from streams.ingest import Ingestor
 from streams.monitor import Monitor
 
 __all__ = ["seed_store"]
 
-_TABLE = {"signal": "signals", "alert": "alerts", "trigger": "triggers"}
 
 
 def seed_store(store: ClickHouseStore, events: Iterable[dict[str, Any]],
@@ -47,12 +46,5 @@ def _flush(store: ClickHouseStore, ingestor: Ingestor, monitor: Monitor,
     if result.deadletters:
         counts["deadletter"] = counts.get("deadletter", 0) + store.write_rows(
             "deadletter", result.deadletters)
-    by_table: dict[str, list[dict[str, Any]]] = {}
-    for record in monitor.observe(result.events):
-        kind = record.get("kind", "signal")
-        if kind == "reference":
-            by_table.setdefault("reference_profiles", []).append(reference_row(record))
-        else:
-            by_table.setdefault(_TABLE[kind], []).append(record)
-    for table, rows in by_table.items():
+    for table, rows in output_rows(monitor.observe(result.events)).items():
         counts[table] = counts.get(table, 0) + store.write(table, rows)

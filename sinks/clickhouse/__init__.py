@@ -7,6 +7,7 @@ from sinks.clickhouse._rows import (
     label_row,
     llm_row,
     load_profile,
+    output_rows,
     prediction_row,
     reference_row,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "label_row",
     "llm_row",
     "load_profile",
+    "output_rows",
     "prediction_row",
     "reference_row",
 ]

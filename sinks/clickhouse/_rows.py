@@ -9,7 +9,10 @@ from typing import Any
 import orjson
 
 __all__ = ["prediction_row", "label_row", "llm_row", "deadletter_row", "reference_row",
-           "load_profile"]
+           "load_profile", "output_rows", "OUTPUT_TABLE"]
+
+OUTPUT_TABLE = {"signal": "signals", "alert": "alerts", "trigger": "triggers",
+                "reference": "reference_profiles"}
 
 
 def _json(value: Any) -> str:
@@ -62,3 +65,13 @@ def reference_row(record: dict[str, Any]) -> dict[str, Any]:
 def load_profile(text: str) -> Any:
     """Inverse of :func:`reference_row`'s profile encoding."""
     return pickle.loads(base64.b64decode(text))  # noqa: S301 (own store, see reference_row)
+
+
+def output_rows(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Monitor output records (signals, alerts, triggers, references) grouped by table."""
+    by_table: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        kind = record.get("kind", "signal")
+        row = reference_row(record) if kind == "reference" else record
+        by_table.setdefault(OUTPUT_TABLE[kind], []).append(row)
+    return by_table

@@ -41,7 +41,7 @@ class Monitor:
         self._enricher: Enricher | None = None
         self._evidence: dict[tuple[str, str], dict[str, Any]] = {}
         self._judge_windows: dict[tuple[str, str], list[float]] = {}
-        self.counters = {"events": 0, "signals": 0, "alerts": 0, "triggers": 0}
+        self.counters = {"events": 0, "signals": 0, "alerts": 0, "triggers": 0, "verdicts": 0}
 
     def __getstate__(self) -> dict[str, Any]:
         """Picklable state for snapshots; the enricher (tokenizer, price tables) is rebuilt."""
@@ -87,7 +87,7 @@ class Monitor:
     def observe_verdict(self, verdict: dict[str, Any]) -> list[dict[str, Any]]:
         """Count one LLM-judge verdict (app, prompt_version, grounded, ts); every
         ``judge_window`` verdicts of a prompt version give a ``judge.hallucination_rate``."""
-        self.counters["verdicts"] = self.counters.get("verdicts", 0) + 1
+        self.counters["verdicts"] += 1
         key = (verdict["app"], verdict["prompt_version"])
         window = self._judge_windows.setdefault(key, [0, 0, float("inf"), float("-inf")])
         ts = float(verdict["ts"])
