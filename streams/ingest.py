@@ -65,14 +65,14 @@ class Ingestor:
             for index, (reason, original) in enumerate(rejected):
                 result.deadletters.append(
                     deadletter_row(topic, partition, offset, index, reason, original, now))
-            for event in valid:
-                self._add(result, event, topic, partition, offset, now)
+            for index, event in enumerate(valid):
+                self._add(result, event, topic, partition, offset, index, now)
         self.counters["events"] += len(result.events)
         self.counters["deadletter"] += len(result.deadletters)
         return result
 
     def _add(self, result: IngestResult, event: dict[str, Any], topic: str, partition: int,
-             offset: int, now: float) -> None:
+             offset: int, index: int, now: float) -> None:
         kind = event["type"]
         try:
             if kind == "prediction":
@@ -85,8 +85,9 @@ class Ingestor:
                 row = llm_row(event, enrich, self.store_text)
         except Exception as exc:  # an enrichment bug must not lose the batch
             log.exception("could not shape %s event %s", kind, event.get("event_id"))
+            # Ids above the message's rejections, stable across replays of the same message.
             result.deadletters.append(deadletter_row(
-                topic, partition, offset, 10_000 + len(result.deadletters),
+                topic, partition, offset, 10_000 + index,
                 f"internal error shaping event: {exc}", orjson.dumps(event), now))
             return
         result.rows[TABLE_FOR_TYPE[kind]].append(row)
