@@ -206,6 +206,7 @@ class Worker:
         outputs = self.monitor.observe_verdict(row)
         if outputs:
             await self.publish(outputs)
+        self.counters["verdicts"] = self.counters.get("verdicts", 0) + 1  # stored and published
 
     async def publish(self, outputs: list[dict[str, Any]]) -> None:
         """Send monitor outputs (signals, alerts, triggers) to their topics, then store them."""

@@ -126,8 +126,8 @@ def test_judge_verdicts_are_stored_and_become_signals(chdb_path, monkeypatch, tm
             task = asyncio.create_task(worker.judge.run(worker.on_verdict))
             async with _agent(app, "ingest-llm").test_context() as agent:
                 await agent.put(orjson.dumps(events))
-                for _ in range(200):  # every verdict judged, stored and counted
-                    if worker.monitor.counters.get("verdicts", 0) >= 40:
+                for _ in range(400):  # every verdict judged, stored and its signal written
+                    if worker.counters.get("verdicts", 0) >= 40:
                         break
                     await asyncio.sleep(0.05)
             task.cancel()
