@@ -176,7 +176,8 @@ def test_slow_server_bounded_concurrency_fast_offers_clean_cancel():
                     judge.offer(e)
                 offer_time += time.perf_counter() - started
                 await asyncio.sleep(0)
-            assert offer_time < 0.25, f"5,000 offers took {offer_time * 1e3:.0f} ms"
+            # a blocking offer (a request per event) would take seconds; loose for shared boxes
+            assert offer_time < 1.0, f"5,000 offers took {offer_time * 1e3:.0f} ms"
             sampled = judge.counters["sampled"]
             assert 150 < sampled < 350
             assert judge.counters["queued"] + judge.counters["dropped_queue_full"] == sampled

@@ -176,7 +176,7 @@ def test_offer_never_blocks_on_a_full_queue():
         timings.append(time.perf_counter() - started)
         assert sum(results) == 100 and results[:100] == [True] * 100
         assert j.counters["dropped_queue_full"] == 9_900 and j.counters["queued"] == 100
-    assert min(timings) < 0.05, f"10k offers took {min(timings) * 1e3:.1f} ms"
+    assert min(timings) < 0.5, f"10k offers took {min(timings) * 1e3:.1f} ms"
 
 
 def test_offer_never_raises():
