@@ -9,8 +9,8 @@ import streamlit as st
 
 from ui._common import alert_line, dim_label, fmt_num, fmt_value, metric_label, utc
 
-__all__ = ["PAGE_OF", "entity_link", "merge_open", "open_alerts_panel", "render_alert",
-           "render_trigger", "trigger_text"]
+__all__ = ["PAGE_OF", "deliveries_by_ref", "delivery_summary", "delivery_text", "entity_link",
+           "merge_open", "open_alerts_panel", "render_alert", "render_trigger", "trigger_text"]
 
 PAGE_OF = {"model": "views/model.py", "app": "views/llm_app.py"}
 
@@ -63,6 +63,59 @@ def trigger_text(t: dict[str, Any]) -> str:
             f"at {when} — {reasons}{ref_text}")
 
 
+def deliveries_by_ref(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Delivery attempts per alert state change / trigger (the ``ref`` of an API record)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        for ref in row.get("refs") or ():
+            out.setdefault(ref, []).append(row)
+    return out
+
+
+def _outcomes(attempts: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per destination, the attempt that tells the outcome: the first success, else the last."""
+    last: dict[str, dict[str, Any]] = {}
+    delivered: dict[str, dict[str, Any]] = {}
+    for row in sorted(attempts, key=lambda r: (r.get("ts") or 0, r.get("attempt") or 0)):
+        last[row["destination"]] = row
+        if row.get("ok"):
+            delivered.setdefault(row["destination"], row)
+    return {dest: delivered.get(dest) or last[dest] for dest in sorted(last)}
+
+
+def delivery_summary(attempts: list[dict[str, Any]] | None) -> str:
+    """A few words for a title: `` · sent to 2`` / `` · 1 webhook failed`` / ``""``."""
+    if not attempts:
+        return ""
+    outcomes = _outcomes(attempts).values()
+    failed = sum(1 for row in outcomes if not row.get("ok"))
+    if failed:
+        return f" · :red[{failed} webhook{'s' if failed > 1 else ''} not delivered]"
+    return f" · sent to {len(outcomes)}"
+
+
+def delivery_text(attempts: list[dict[str, Any]]) -> str:
+    """One markdown line: per destination, delivered / dead letter / still retrying."""
+    parts = []
+    for dest, row in _outcomes(attempts).items():
+        n = int(row.get("attempt") or 0)
+        if row.get("ok"):
+            tries = f", attempt {n}" if n > 1 else ""
+            parts.append(f":green[:material/check:] **{dest}** HTTP {row.get('status')}{tries}")
+        elif row.get("status") == -1:
+            parts.append(f":red[:material/close:] **{dest}** dead letter after {n} attempts")
+        else:
+            error = row.get("error") or f"HTTP {row.get('status')}"
+            parts.append(f":orange[:material/schedule:] **{dest}** retrying (attempt {n}: "
+                         f"{error})")
+    return "Webhooks: " + " · ".join(parts)
+
+
+def _deliveries(attempts: list[dict[str, Any]] | None) -> None:
+    if attempts:
+        st.markdown(delivery_text(attempts))
+
+
 def _rollback_metrics(evidence: dict[str, Any]) -> None:
     rows = evidence.get("metrics") or []
     if not rows:
@@ -75,8 +128,11 @@ def _rollback_metrics(evidence: dict[str, Any]) -> None:
     st.dataframe(df, hide_index=True)
 
 
-def render_trigger(t: dict[str, Any], expanded: bool = False) -> None:
+def render_trigger(t: dict[str, Any], expanded: bool = False,
+                   deliveries: list[dict[str, Any]] | None = None) -> None:
+    """The trigger's line, its webhook delivery status (when given), evidence below."""
     st.markdown(trigger_text(t))
+    _deliveries(deliveries)
     with st.expander("Evidence", expanded=expanded):
         if t.get("type") == "prompt_rollback":
             _rollback_metrics(t.get("evidence") or {})
@@ -91,8 +147,10 @@ def _rule_windows(evidence: dict[str, Any]) -> None:
                                    "value": values}), hide_index=True)
 
 
-def render_alert(a: dict[str, Any], link: bool = True) -> None:
-    """An expander per state change: header line, then evidence and a link to the entity."""
+def render_alert(a: dict[str, Any], link: bool = True,
+                 deliveries: list[dict[str, Any]] | None = None) -> None:
+    """An expander per state change: header line, then webhook delivery status (when given),
+    evidence and a link to the entity."""
     state = a.get("state", "firing")
     icon = ":material/check_circle:" if state != "firing" else (
         ":material/local_fire_department:" if a.get("severity") == "critical"
@@ -103,8 +161,10 @@ def render_alert(a: dict[str, Any], link: bool = True) -> None:
         m = a.get("metric", "")
         vs = f" = {fmt_value(m, a['value'])} (threshold {fmt_value(m, a['threshold'])})"
     title = (f"{state.upper()} · {a.get('severity', '')} · {a['entity']} · "
-             f"{metric_label(a.get('metric', ''))}{dim}{vs} · {utc(a.get('ts'))}")
+             f"{metric_label(a.get('metric', ''))}{dim}{vs} · {utc(a.get('ts'))}"
+             f"{delivery_summary(deliveries)}")
     with st.expander(title, icon=icon):
+        _deliveries(deliveries)
         ev = a.get("evidence") or {}
         if a.get("window_start") is not None:
             st.markdown(f"Window {utc(a['window_start'])} → {utc(a.get('window_end'))}")

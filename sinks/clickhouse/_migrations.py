@@ -93,6 +93,10 @@ MIGRATIONS.append((5, "monitor state snapshots", [
     ) {_RMT} ORDER BY worker_id""",
 ]))
 
+MIGRATIONS.append((6, "delivery attempts name the alert state changes and triggers they carry", [
+    "ALTER TABLE webhook_deliveries ADD COLUMN IF NOT EXISTS refs Array(String) DEFAULT []",
+]))
+
 TABLES = ("predictions", "labels", "llm_events", "deadletter", "signals", "alerts", "triggers",
           "webhook_deliveries", "reference_profiles", "llm_judgements",
           "monitor_state")

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from sinks.clickhouse._store import ClickHouseStore
+from sinks.webhooks import record_key
 
 __all__ = ["ReadModel"]
 
@@ -94,6 +95,7 @@ class ReadModel:
             {"entity": entity or "", "limit": limit})
         for r in rows:
             r["evidence"] = _loads(r["evidence"], {})
+            r["ref"] = record_key(r)  # matches ``refs`` of the deliveries that carried it
         return rows
 
     def open_alerts(self) -> list[dict[str, Any]]:
@@ -113,6 +115,7 @@ class ReadModel:
         for r in rows:
             r["evidence"] = _loads(r["evidence"], {})
             r["kind"] = "trigger"
+            r["ref"] = record_key(r)
         return rows
 
     def deliveries(self, webhook_id: str | None = None, limit: int = 500) -> list[dict[str, Any]]:

@@ -40,7 +40,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "triggers": ("trigger_id", "type", "entity_type", "entity", "ts", "reason", "evidence",
                  "from_version", "to_version"),
     "webhook_deliveries": ("destination", "webhook_id", "kind", "entity", "attempt", "status",
-                           "ok", "latency_ms", "error", "ts"),
+                           "ok", "latency_ms", "error", "ts", "refs"),
     "reference_profiles": ("model", "model_version", "source", "created_ts", "profile"),
     "monitor_state": ("worker_id", "ts", "state"),
     "llm_judgements": ("event_id", "ts", "app", "prompt_version", "grounded", "score", "reason",
@@ -52,7 +52,7 @@ _DEFAULTS: dict[str, Any] = {"dimension": "", "from_version": "", "to_version": 
                              "reason": [], "severity": "warning", "entity_type": "",
                              "error": "", "status": 0, "ok": 0, "latency_ms": 0.0,
                              "window_start": 0.0, "window_end": 0.0, "entity": "",
-                             "source": "", "kind": "", "attempt": 0}
+                             "source": "", "kind": "", "attempt": 0, "refs": []}
 
 
 class StoreError(RuntimeError):

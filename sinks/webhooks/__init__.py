@@ -13,7 +13,7 @@ from ._errors import SignatureError, UnsafeDestinationError, WebhookConfigError
 from ._formats import dedup_key, render, summarize
 from ._kafka_log import DELIVERIES_TOPIC, KafkaDeliveryLog
 from ._log import ROW_FIELDS, DeliveryLog, MemoryDeliveryLog
-from ._noise import NoiseControl, Notification, webhook_id_for
+from ._noise import NoiseControl, Notification, record_key, webhook_id_for
 from ._retry import RetryPolicy, parse_retry_after
 from ._signing import Secret, generate_secret, sign, signature_headers, verify
 from ._ssrf import EgressPolicy, GuardedResolver, check_url
@@ -42,6 +42,7 @@ __all__ = [
     "from_config",
     "generate_secret",
     "parse_retry_after",
+    "record_key",
     "render",
     "route",
     "sign",

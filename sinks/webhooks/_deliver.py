@@ -218,6 +218,7 @@ class Deliverer:
             "latency_ms": att.latency_ms,
             "error": att.error,
             "ts": self._clock(),
+            "refs": n.refs,
         }
         if not att.ok:
             log.info(
@@ -243,6 +244,7 @@ class Deliverer:
             "status": att.status,
             "error": att.error,
             "ts": self._clock(),
+            "refs": n.refs,
             "records": list(n.records),
         }
         log.error(

@@ -83,7 +83,8 @@ class KafkaDeliveryLog:
                      "webhook_id": entry.get("webhook_id"), "kind": entry.get("kind"),
                      "entity": entry.get("entity"), "attempt": entry.get("attempts") or 0,
                      "status": -1, "ok": False, "latency_ms": 0.0,
-                     "error": f"dead letter: {entry.get('error')}", "ts": entry.get("ts")})
+                     "error": f"dead letter: {entry.get('error')}", "ts": entry.get("ts"),
+                     "refs": entry.get("refs") or []})
 
     def close(self) -> None:
         self._producer.flush(10)

@@ -22,6 +22,7 @@ ROW_FIELDS = (
     "latency_ms",
     "error",
     "ts",
+    "refs",
 )
 
 

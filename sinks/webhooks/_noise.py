@@ -22,7 +22,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["NoiseControl", "Notification", "webhook_id_for"]
+__all__ = ["NoiseControl", "Notification", "record_key", "webhook_id_for"]
 
 _TRIGGER_MEMORY = 10_000
 
@@ -58,6 +58,12 @@ class Notification:
     def webhook_id(self) -> str:
         """The Standard Webhooks id (idempotency key) of this message."""
         return webhook_id_for(self.records, self.repeat_at)
+
+    @property
+    def refs(self) -> list[str]:
+        """`record_key` of each record carried: which alert state changes or triggers this
+        message delivers (the delivery log keeps them, so the UI shows status per alert)."""
+        return [record_key(r) for r in self.records]
 
     @classmethod
     def single(cls, record: dict, token: Hashable = None) -> Notification:

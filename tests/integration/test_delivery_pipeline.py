@@ -130,4 +130,6 @@ def test_retries_then_exactly_one_delivery_across_a_sigkill(broker, worker_facto
         return any(r["ok"] for r in rows) and len(rows) >= 3
 
     _wait(stored, 30, "delivery rows in the store")
+    ref = f"alert|{alert['alert_id']}|firing|{float(alert['ts'])!r}"  # which state change
+    assert all(r["refs"] == [ref] for r in rows), rows
     assert SECRET not in log.read_text() and SECRET[6:] not in json.dumps(rows)

@@ -177,6 +177,8 @@ def test_receiver_down_for_good_goes_to_dead_letter():
     (dead,) = log.dead_letters
     assert dead["attempts"] == 4 and dead["webhook_id"] == res.webhook_id
     assert dead["records"][0]["alert_id"] == "a1"
+    ref = f"alert|a1|{dead['records'][0]['state']}|{float(dead['records'][0]['ts'])!r}"
+    assert dead["refs"] == [ref] and all(r["refs"] == [ref] for r in log.rows)
 
 
 def test_persistent_503_dead_letters_with_every_attempt_logged():

@@ -20,6 +20,7 @@ import orjson
 from aiohttp import web
 
 from sinks.clickhouse import ClickHouseStore, ReadModel
+from sinks.webhooks import webhook_id_for
 from streams.api import ROUTES
 
 __all__ = ["ApiServer", "free_port", "seed"]
@@ -34,16 +35,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _deliveries(t0: float) -> list[dict[str, Any]]:
+def _deliveries(read_model: ReadModel) -> list[dict[str, Any]]:
+    """Attempts for the first churn alert (Slack at once, PagerDuty after a 503) and the churn
+    retrain trigger (a hook that refused every connection: dead letter)."""
+    alert = read_model.alerts("churn", limit=10_000)[-1]  # the oldest state change
+    trigger = read_model.triggers("churn")[0]
     rows = []
-    for i, (dest, ok, status, err) in enumerate([
-            ("oncall-slack", 1, 200, ""), ("oncall-slack", 1, 200, ""),
-            ("pagerduty", 0, 503, "HTTP 503 from receiver"), ("pagerduty", 1, 202, ""),
-            ("retrain-hook", 0, 0, "connection refused"),
-            ("retrain-hook", 0, 0, "connection refused")]):
-        rows.append({"destination": dest, "webhook_id": f"msg_{i // 2:032x}", "kind": "alert",
-                     "entity": "churn", "attempt": 1 + i % 2, "status": status, "ok": ok,
-                     "latency_ms": 40.0 + 7 * i, "error": err, "ts": t0 + 240 + i})
+    for i, (dest, record, attempt, ok, status, err) in enumerate([
+            ("oncall-slack", alert, 1, 1, 200, ""),
+            ("pagerduty", alert, 1, 0, 503, "HTTP 503 from receiver"),
+            ("pagerduty", alert, 2, 1, 202, ""),
+            ("retrain-hook", trigger, 1, 0, 0, "connection refused"),
+            ("retrain-hook", trigger, 2, 0, 0, "connection refused"),
+            ("retrain-hook", trigger, 2, 0, -1, "dead letter: connection refused")]):
+        rows.append({"destination": dest, "webhook_id": webhook_id_for((record,)),
+                     "kind": record.get("kind", "alert"), "entity": "churn", "attempt": attempt,
+                     "status": status, "ok": ok, "latency_ms": 40.0 + 7 * i, "error": err,
+                     "ts": record["ts"] + 5 + i, "refs": [record["ref"]]})
     return rows
 
 
@@ -63,7 +71,8 @@ def seed(store: ClickHouseStore) -> dict[str, int]:
         [{"type": "prediction", "schema": 1, "event_id": "broken-1", "ts": T0 + 100}])
     monitor = Monitor(MonitorConfig(budgets=(Budget("support-bot", 0.5),)))
     counts = seed_store(store, events, monitor)
-    counts["webhook_deliveries"] = store.write("webhook_deliveries", _deliveries(T0))
+    counts["webhook_deliveries"] = store.write("webhook_deliveries",
+                                               _deliveries(ReadModel(store)))
     return counts
 
 

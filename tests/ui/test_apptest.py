@@ -95,7 +95,10 @@ def test_alerts_page_filters(monkeypatch: pytest.MonkeyPatch, seeded_api) -> Non
     at = run_page(monkeypatch, seeded_api.base, "alerts")
     text = page_text(at)
     for expected in ("Webhook deliveries", "oncall-slack", "pagerduty", "retrain-hook",
-                     "last attempt failed", "connection refused", f"{total} of {total} events"):
+                     "last attempt failed", "connection refused", f"{total} of {total} events",
+                     "**pagerduty** HTTP 202, attempt 2", "**oncall-slack** HTTP 200",
+                     "**retrain-hook** dead letter after 2 attempts",  # per alert / trigger
+                     "sent to 2"):  # in the delivered alert's title
         assert expected in text, expected
     assert charts(at) == 1  # the timeline
     at.multiselect(key="entity").select("churn").run()

@@ -76,6 +76,7 @@ def test_grouping_per_entity_within_group_wait():
     assert nc.pop_due(29) == [] and nc.next_due() == 30
     due = nc.pop_due(30)
     assert [(n.entity, len(n.records), n.tokens) for n in due] == [("churn", 3, (0, 1, 3))]
+    assert due[0].refs == [f"alert|a{i}|firing|{float(t)!r}" for i, t in ((0, 0), (1, 10), (3, 29))]
     nc.offer(alert("firing", 31, alert_id="late", entity="churn"))
     assert [(n.entity, len(n.records)) for n in nc.pop_due(35)] == [("fraud", 1)]
     assert [len(n.records) for n in nc.pop_due(61)] == [1]

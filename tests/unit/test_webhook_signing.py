@@ -50,6 +50,7 @@ def test_public_surface_is_pinned():
             "from_config",
             "generate_secret",
             "parse_retry_after",
+            "record_key",
             "render",
             "route",
             "sign",

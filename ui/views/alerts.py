@@ -12,7 +12,7 @@ import streamlit as st
 from ui import _client
 from ui._charts import finish, legend, with_time, x_time
 from ui._common import dim_label, fmt_num, health_badge, metric_label, utc
-from ui._events import render_alert, render_trigger
+from ui._events import deliveries_by_ref, render_alert, render_trigger
 
 LOG_LIMIT = 100
 STATE_COLORS = {"firing": "#e03131", "resolved": "#2f9e44", "trigger": "#7048e8"}
@@ -79,13 +79,16 @@ def _deliveries(rows: list[dict[str, Any]]) -> None:
     cols = st.columns(min(len(df["destination"].unique()), 4))
     for i, (dest, group) in enumerate(df.sort_values("ts").groupby("destination")):
         last = group.iloc[-1]
-        ok = int(group["ok"].sum())
+        messages = group.groupby("webhook_id")["ok"].max()
+        attempts = group[group["status"] != -1]  # a dead letter is a give-up, not an attempt
+        outcome = ("" if last["status"] == -1  # its error says "dead letter: ..."
+                   else f" · HTTP {last['status'] or '—'} · {fmt_num(last['latency_ms'])} ms")
+        n = len(attempts)
         with cols[i % len(cols)].container(border=True):
             st.markdown(f"**{dest}**")
             health_badge("delivered" if last["ok"] else "failed")
-            st.metric("delivered", f"{ok} / {len(group)} attempts")
-            st.caption(f"last {utc(last['ts'])} · HTTP {last['status'] or '—'} · "
-                       f"{fmt_num(last['latency_ms'])} ms"
+            st.metric("messages delivered", f"{int(messages.sum())} / {len(messages)}")
+            st.caption(f"{n} attempt{'s' if n != 1 else ''} · last {utc(last['ts'])}{outcome}"
                        + (f"  \nerror: {last['error']}" if last["error"] else ""))
     with st.expander(f"All {len(df)} delivery attempts"):
         df = with_time(df)
@@ -97,6 +100,8 @@ def _deliveries(rows: list[dict[str, Any]]) -> None:
 def page() -> None:
     alerts = _client.fetch("alerts", limit=2000)
     triggers = _client.fetch("triggers", limit=500)
+    deliveries = _client.fetch("deliveries", limit=2000)
+    by_ref = deliveries_by_ref(deliveries)
     df = _events(alerts, triggers)
     if df.empty:
         st.success("No alerts or triggers yet. Tripwire is watching; default rules fire on "
@@ -109,15 +114,16 @@ def page() -> None:
         if not shown.empty:
             st.altair_chart(_timeline(shown), width="stretch")
         for rec in shown["record"].head(LOG_LIMIT):
+            sent = by_ref.get(rec.get("ref", ""))
             if rec.get("kind") == "trigger":
                 with st.container(border=True):
-                    render_trigger(rec)
+                    render_trigger(rec, deliveries=sent)
             else:
-                render_alert(rec)
+                render_alert(rec, deliveries=sent)
         if len(shown) > LOG_LIMIT:
             st.caption(f"Showing the newest {LOG_LIMIT}; narrow the filters to see older ones.")
     st.subheader("Webhook deliveries", anchor=False)
-    _deliveries(_client.fetch("deliveries", limit=2000))
+    _deliveries(deliveries)
 
 
 st.title("Alerts & triggers", anchor=False)
