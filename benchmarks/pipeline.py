@@ -5,10 +5,16 @@ as in production): ``sdk_emit_p50_us`` / ``sdk_emit_p99_us`` (one ``Emitter.pred
 with the broker connected), ``ingest_events_per_s`` (first send → last event stored, one
 worker), and ``raw_consume_events_per_s`` (plain aiokafka consume + JSON decode of the same
 messages: the ceiling of any Python Kafka consumer on this machine, measured in the same run).
+The SDK's sending thread, the broker and the worker share this machine's cores during that
+measurement; ``worker_drain_events_per_s`` and ``worker_cpu_us_per_event`` isolate the worker:
+a second batch of the same size is produced while the worker is paused (SIGSTOP), then timed
+from SIGCONT until the worker has stored all of it, with the worker's CPU time (/proc) over
+that span.
 
 ``llm``: LLM events without provider usage (tokens from tiktoken), with groundedness scoring
-and cost on: ``llm_events_per_s`` per worker, end to end. Contexts are retrieved chunks of a
-2,000-chunk knowledge base (as in RAG), so the per-document caches warm up; the scoring
+and cost on: ``llm_events_per_s`` per worker, end to end, and the same drain figures
+(``llm_worker_drain_events_per_s``, ``llm_worker_cpu_us_per_event``). Contexts are retrieved
+chunks of a 2,000-chunk knowledge base (as in RAG), so the per-document caches warm up; the scoring
 benchmark (``benchmarks.llm_scoring``, reported under ``scoring``) also gives the cold-cache
 and all-unique-context figures.
 
@@ -19,8 +25,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import random
 import shutil
+import signal
 import socket
 import tempfile
 import time
@@ -71,6 +79,28 @@ class _Run:
         self.stack.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
+    def _worker_cpu_s(self) -> float:
+        pid = self.stack.children["worker"].pid
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def drain(self, produce: Callable[[], None], key: str, n: int,
+              timeout: float) -> tuple[float, float]:  # fmt: skip
+        """Pause the worker, ``produce()`` n more events (flushed), resume it and time until
+        ``stats[key]`` grew by n. Returns (events/s, worker CPU microseconds per event)."""
+        pgid = self.stack.children["worker"].pid
+        base = self.stats()[key]
+        os.killpg(pgid, signal.SIGSTOP)
+        try:
+            produce()
+        finally:
+            cpu = self._worker_cpu_s()
+            started = time.monotonic()
+            os.killpg(pgid, signal.SIGCONT)
+        done = self.wait_stored(key, base + n, timeout)
+        return n / (done - started), (self._worker_cpu_s() - cpu) / n * 1e6
+
 
 def _features(rng: random.Random, shift: float) -> dict[str, float]:
     return {f"f{j:02d}": round(rng.gauss(shift if j < 5 else 0.0, 1.0), 4) for j in range(20)}
@@ -116,13 +146,22 @@ def bench_ingest(n: int = 200_000, timeout: float = 600) -> dict[str, Any]:
         emitter.flush(120)
         done = run.wait_stored("predictions", n + 2000, timeout)
         sent = emitter.stats
-        emitter.close()
         raw = asyncio.run(_raw_consume(run.settings.bootstrap, "tripwire.predictions"))
+
+        def produce() -> None:
+            for i in range(n):
+                emitter.prediction("bench-model", payloads[i % 4096], i % 2, score=0.5,
+                                   model_version="v1", event_id=f"d{i}", ts=t0 + (n + i) / 1000)
+            emitter.flush(120)
+
+        drain, cpu_us = run.drain(produce, "predictions", n, timeout)
+        emitter.close()
     return {"events": n, "features": 20, "sdk_emit_p50_us": _pct(laps, 0.50),
             "sdk_emit_p99_us": _pct(laps, 0.99), "sdk_emit_max_us": _pct(laps, 1.0),
             "ingest_events_per_s": round(n / (done - started)),
             "raw_consume_events_per_s": round(raw), "sdk_sent": sent["sent"],
-            "sdk_dropped": sent["dropped"]}
+            "sdk_dropped": sent["dropped"], "worker_drain_events_per_s": round(drain),
+            "worker_cpu_us_per_event": round(cpu_us, 1)}
 
 
 async def _raw_consume(bootstrap: str, topic: str) -> float:
@@ -170,15 +209,22 @@ def bench_llm(n: int = 20_000, timeout: float = 900) -> dict[str, Any]:
     with _Run() as run:
         emitter = Emitter(bootstrap=run.settings.bootstrap, service="bench", max_queue=n + 10,
                           flush_at_exit=False)
+
+        def produce(prefix: str, offset: int) -> None:
+            for i, e in enumerate(events):
+                emitter.llm(e.get("app", "bench-app"), e.get("prompt_version", "v1"),
+                            e["llm_model"], e["prompt"], e["response"], context=e["context"],
+                            event_id=f"{prefix}{i}", ts=1_767_225_600.0 + (offset + i) / 100)
+            emitter.flush(120)
+
         started = time.monotonic()
-        for i, e in enumerate(events):
-            emitter.llm(e.get("app", "bench-app"), e.get("prompt_version", "v1"),
-                        e["llm_model"], e["prompt"], e["response"], context=e["context"],
-                        event_id=f"llm{i}", ts=1_767_225_600.0 + i / 100)
-        emitter.flush(120)
+        produce("llm", 0)
         done = run.wait_stored("llm", n, timeout)
+        drain, cpu_us = run.drain(lambda: produce("drain", n), "llm", n, timeout)
         emitter.close()
     return {"llm_events": n, "llm_events_per_s": round(n / (done - started)),
+            "llm_worker_drain_events_per_s": round(drain),
+            "llm_worker_cpu_us_per_event": round(cpu_us, 1),
             "usage_in_events": False, "groundedness": True, "cost": True,
             "contexts": "5 chunks per event from a 2,000-chunk pool, Zipf popularity "
                         "(benchmarks.llm_scoring.make_events)"}

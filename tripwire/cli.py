@@ -31,11 +31,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from faust.worker import Worker as FaustWorker
 
     from streams.app import create_app
+    from streams.worker import tune_gc
     from tripwire.embedded import ensure_topics
 
     settings = _settings(args)
     ensure_topics(settings.bootstrap, settings.partitions)
     app, _ = create_app(settings)
+    tune_gc()
     FaustWorker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
     return 0
 
