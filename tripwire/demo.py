@@ -19,7 +19,7 @@ import yaml
 from tripwire.settings import Settings, load_settings
 from tripwire.stack import Stack, api_get, stop_on_signals
 
-__all__ = ["run_demo", "DEMO_CONFIG"]
+__all__ = ["DEMO_CONFIG", "run_demo", "send_event"]
 
 DEMO_CONFIG: dict[str, Any] = {
     "monitoring": {
@@ -51,7 +51,8 @@ def _traffic(rate: float, change_after_s: float, t0: float) -> Any:
         llm_stream(10**8, v2_at=int(llm_rate * change_after_s), rate=llm_rate, t0=t0, seed=5))
 
 
-def _send(emitter: Any, event: dict[str, Any]) -> None:
+def send_event(emitter: Any, event: dict[str, Any]) -> None:
+    """Send one synthetic schema-v1 event through the SDK call a service would make."""
     kind = event["type"]
     if kind == "prediction":
         emitter.prediction(event["model"], event["features"], event["prediction"],
@@ -112,7 +113,7 @@ def _loop(settings: Settings, stack: Stack, emitter: Any, rate: float, change_af
         delay = event["ts"] - time.time()
         if delay > 0:
             time.sleep(delay)
-        _send(emitter, event)
+        send_event(emitter, event)
         now = time.time()
         if now >= next_report:
             stack.check_children()
