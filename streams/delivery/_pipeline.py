@@ -1,18 +1,13 @@
-"""Delivery consumer: `tripwire.alerts` + `tripwire.triggers` -> routes -> noise -> webhooks.
+"""Routing, noise control and offset bookkeeping of the delivery consumer (no broker needed).
 
-A plain aiokafka consumer (not Faust) so it can be restarted and scaled on its own. A record's
-offset is committed only after each of its deliveries succeeded or was dead-lettered, so the
-guarantee is at-least-once; deterministic webhook ids, the delivery log's `succeeded` check
-and receivers that dedupe by id make the repeats harmless.
-
-`DeliveryPipeline` holds the routing/noise/commit logic and is driven by `run_delivery`; it
-needs no broker, so tests feed it records directly or through a fake consumer.
+`DeliveryPipeline` takes records as ``(topic, partition, offset, value)``, routes them to
+destinations, runs them through noise control and starts one delivery task per notification
+and destination; `OffsetTracker` says which offsets are safe to commit.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import logging
 import time
@@ -23,23 +18,13 @@ from sinks.webhooks import (
     Deliverer,
     DeliveryLog,
     Destination,
-    MemoryDeliveryLog,
     NoiseControl,
     Notification,
-    RetryPolicy,
     Route,
     route,
 )
 
-__all__ = [
-    "TOPICS",
-    "DeliveryPipeline",
-    "EventClock",
-    "OffsetTracker",
-    "run_delivery",
-    "sample_alert",
-    "send_test",
-]
+__all__ = ["TOPICS", "DeliveryPipeline", "EventClock", "OffsetTracker"]
 
 log = logging.getLogger("tripwire.delivery")
 TOPICS = ("tripwire.alerts", "tripwire.triggers")
@@ -217,129 +202,3 @@ class DeliveryPipeline:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         for d in self.deliverers.values():
             await d.close()
-
-
-async def _commit(consumer: Any, pipeline: DeliveryPipeline) -> None:
-    from aiokafka.structs import TopicPartition
-
-    offsets = pipeline.tracker.committable()
-    if offsets:
-        await consumer.commit({TopicPartition(t, p): o for (t, p), o in offsets.items()})
-        pipeline.tracker.mark_committed(offsets)
-
-
-def _flow_control(consumer: Any, pipeline: DeliveryPipeline, max_pending: int) -> None:
-    parts = consumer.assignment()
-    if pipeline.tracker.in_flight >= max_pending:
-        consumer.pause(*parts)
-    elif pipeline.tracker.in_flight <= max_pending // 2 and consumer.paused():
-        consumer.resume(*parts)
-
-
-def _listener(consumer: Any, pipeline: DeliveryPipeline) -> Any:
-    from aiokafka.abc import ConsumerRebalanceListener
-
-    class _Rebalance(ConsumerRebalanceListener):
-        async def on_partitions_revoked(self, revoked: Any) -> None:
-            try:
-                await _commit(consumer, pipeline)
-            except Exception as exc:
-                log.warning("commit on revoke failed: %s", type(exc).__name__)
-            pipeline.tracker.forget((tp.topic, tp.partition) for tp in revoked)
-
-        async def on_partitions_assigned(self, assigned: Any) -> None:
-            return None
-
-    return _Rebalance()
-
-
-async def run_delivery(
-    bootstrap: str,
-    destinations: Mapping[str, Destination] | Iterable[Destination],
-    routes: Iterable[Route],
-    log: DeliveryLog,
-    *,
-    group_id: str = "tripwire-delivery",
-    stop_event: asyncio.Event | None = None,
-    topics: Iterable[str] = TOPICS,
-    on_dead_letter: Callable[[dict], Any] | None = None,
-    max_pending: int = 1000,
-    poll_timeout_ms: int = 500,
-    drain_timeout_s: float = 10.0,
-    consumer: Any = None,
-) -> None:
-    """Consume alerts and triggers and deliver them until `stop_event` is set."""
-    if consumer is None:
-        from aiokafka import AIOKafkaConsumer
-
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap,
-            group_id=group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-        )
-    stop_event = stop_event or asyncio.Event()
-    pipeline = DeliveryPipeline(destinations, routes, log, on_dead_letter=on_dead_letter)
-    consumer.subscribe(list(topics), listener=_listener(consumer, pipeline))
-    await consumer.start()
-    graceful = False
-    try:
-        while not stop_event.is_set():
-            await _step(consumer, pipeline, poll_timeout_ms, max_pending)
-        graceful = True
-    finally:  # a stop drains in-flight deliveries; a cancellation abandons them
-        await pipeline.close(drain_timeout_s if graceful else 0.0)
-        await _commit(consumer, pipeline)
-        await consumer.stop()
-
-
-async def _step(consumer: Any, pipeline: DeliveryPipeline, poll_ms: int, max_pending: int) -> None:
-    """Poll once, offer the records, start due deliveries, commit what is finished."""
-    batches = await consumer.getmany(timeout_ms=poll_ms, max_records=500)
-    for msgs in batches.values():
-        for m in msgs:
-            pipeline.handle(m.topic, m.partition, m.offset, m.value)
-    pipeline.tick()
-    await asyncio.sleep(0)  # let finished deliveries report before committing
-    await _commit(consumer, pipeline)
-    _flow_control(consumer, pipeline, max_pending)
-
-
-def sample_alert(now: float | None = None) -> dict:
-    """A harmless firing alert used by `tripwire alerts test`."""
-    now = time.time() if now is None else now
-    return {
-        "kind": "alert",
-        "alert_id": f"test-{int(now * 1000):x}",
-        "entity_type": "model",
-        "entity": "tripwire-test",
-        "metric": "test",
-        "dimension": "",
-        "state": "firing",
-        "severity": "warning",
-        "ts": now,
-        "value": 1.0,
-        "threshold": 0.0,
-        "window_start": now - 60,
-        "window_end": now,
-        "evidence": {"test": True},
-    }
-
-
-async def send_test(
-    destination: Destination, *, log: DeliveryLog | None = None, resolver: Any = None
-) -> dict:
-    """Send one signed sample alert, no retries; return status and latency."""
-    dest = dataclasses.replace(destination, retry=RetryPolicy(schedule_s=()))
-    async with Deliverer(
-        dest, log or MemoryDeliveryLog(), on_dead_letter=lambda e: None, resolver=resolver
-    ) as deliverer:
-        res = await deliverer.deliver(sample_alert())
-    return {
-        "destination": res.destination,
-        "webhook_id": res.webhook_id,
-        "ok": res.ok,
-        "status": res.status,
-        "latency_ms": res.latency_ms,
-        "error": res.error,
-    }
