@@ -1,0 +1,118 @@
+"""The label join: predictions and their late labels matched by ``prediction_id``, with a TTL."""
+
+from __future__ import annotations
+
+__all__ = ["LabelJoin"]
+
+_COUNTERS = ("predictions", "labels", "joined", "label_before_prediction", "duplicate_label",
+             "duplicate_prediction", "missing_id", "label_too_late", "unknown_expired",
+             "predictions_unlabeled_expired", "evicted_overflow")
+
+
+class LabelJoin:
+    """Joins labels to predictions by ``prediction_id`` in either order, with an event-time TTL.
+
+    A label is joined only if ``label ts - prediction ts <= ttl_s`` (so results do not depend on
+    when ``expire`` runs). Entries expire in arrival order: ``expire`` pops from the oldest
+    arrival and stops at the first entry still inside the TTL. Beyond ``max_pending`` entries per
+    table the oldest are evicted and counted.
+    """
+
+    def __init__(self, ttl_s: float = 7 * 86400, max_pending: int = 1_000_000):
+        if ttl_s <= 0 or max_pending < 1:
+            raise ValueError("ttl_s must be > 0 and max_pending >= 1")
+        self.ttl_s, self.max_pending = float(ttl_s), max_pending
+        self._predictions: dict[str, dict] = {}
+        self._labels: dict[str, dict] = {}
+        self._joined: dict[str, float] = {}  # id -> prediction ts, for duplicate labels
+        self.counters = dict.fromkeys(_COUNTERS, 0)
+
+    def add_prediction(self, event: dict) -> dict | None:
+        """Hold a prediction; return the joined pair if its label was already waiting."""
+        self.counters["predictions"] += 1
+        pid = event.get("prediction_id")
+        if pid is None:
+            self.counters["missing_id"] += 1
+            return None
+        if pid in self._predictions or pid in self._joined:
+            self.counters["duplicate_prediction"] += 1
+            return None
+        label = self._labels.pop(pid, None)
+        if label is not None:
+            self.counters["label_before_prediction"] += 1
+            return self._join(pid, event, label)
+        self._put(self._predictions, pid, event)
+        return None
+
+    def add_label(self, event: dict) -> dict | None:
+        """Return the joined pair, or None (label held until its prediction arrives)."""
+        self.counters["labels"] += 1
+        pid = event.get("prediction_id")
+        if pid is None:
+            self.counters["missing_id"] += 1
+            return None
+        if pid in self._joined or pid in self._labels:
+            self.counters["duplicate_label"] += 1
+            return None
+        prediction = self._predictions.pop(pid, None)
+        if prediction is None:
+            self._put(self._labels, pid, event)
+            return None
+        return self._join(pid, prediction, event)
+
+    def _join(self, pid: str, prediction: dict, label: dict) -> dict | None:
+        ts_pred, ts_label = float(prediction["ts"]), float(label["ts"])
+        if ts_label - ts_pred > self.ttl_s:
+            self.counters["label_too_late"] += 1
+            return None
+        self._put(self._joined, pid, ts_pred)
+        self.counters["joined"] += 1
+        return {"prediction_id": pid, "model": prediction.get("model"),
+                "model_version": prediction.get("model_version"),
+                "prediction": prediction.get("prediction"), "label": label.get("label"),
+                "score": prediction.get("score"), "ts_pred": ts_pred, "ts_label": ts_label,
+                "latency_s": ts_label - ts_pred}
+
+    def _put(self, table: dict, pid: str, value) -> None:
+        table[pid] = value
+        if len(table) > self.max_pending:
+            del table[next(iter(table))]
+            self.counters["evicted_overflow"] += 1
+
+    def hold(self, event: dict) -> None:
+        """Hold a prediction restored from storage (not counted again as a new prediction)."""
+        pid = event.get("prediction_id")
+        if pid is not None and pid not in self._joined:
+            self._put(self._predictions, pid, event)
+
+    def without_pending(self) -> LabelJoin:
+        """A copy with the counters but none of the held entries (for compact snapshots; the
+        pending predictions are restored from the store with :meth:`hold`)."""
+        clone = LabelJoin(self.ttl_s, self.max_pending)
+        clone.counters = dict(self.counters)
+        return clone
+
+    def expire(self, now_ts: float) -> int:
+        """Drop entries older than the TTL at event time ``now_ts``; return how many."""
+        cutoff = now_ts - self.ttl_s
+        dropped = _pop_older(self._predictions, cutoff, lambda e: e["ts"])
+        self.counters["predictions_unlabeled_expired"] += dropped
+        unknown = _pop_older(self._labels, cutoff, lambda e: e["ts"])
+        self.counters["unknown_expired"] += unknown
+        _pop_older(self._joined, cutoff, float)
+        return dropped + unknown
+
+    @property
+    def pending(self) -> dict[str, int]:
+        return {"predictions": len(self._predictions), "labels": len(self._labels)}
+
+
+def _pop_older(table: dict, cutoff: float, ts_of) -> int:
+    count = 0
+    while table:
+        pid = next(iter(table))
+        if float(ts_of(table[pid])) >= cutoff:
+            break
+        del table[pid]
+        count += 1
+    return count

@@ -1,0 +1,139 @@
+"""Per-window model-quality metrics of joined (prediction, label) pairs; see the package doc."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+__all__ = ["AccuracyWindow", "canonical"]
+
+_POSITIVE = ("1", "true", "yes", "positive", "pos")
+
+
+def canonical(value) -> str:
+    """One spelling per class: bools and integral numbers as ints, then text."""
+    if isinstance(value, bool | np.bool_):
+        return str(int(value))
+    if isinstance(value, int | float | np.integer | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class AccuracyWindow:
+    """Metrics over one window of joined pairs (see the module docstring for the rules)."""
+
+    def __init__(self, task: str | None = None, positive=None, max_classes: int = 20):
+        if task not in (None, "classification", "regression"):
+            raise ValueError(f"task must be 'classification' or 'regression', not {task!r}")
+        self.task, self.max_classes = task, max_classes
+        self.positive = None if positive is None else canonical(positive)
+        self.y_true: list = []
+        self.y_pred: list = []
+        self.scores: list = []
+        self.latencies: list[float] = []
+        self.predictions = 0
+
+    def add(self, pair: dict) -> None:
+        self.y_true.append(pair["label"])
+        self.y_pred.append(pair["prediction"])
+        self.scores.append(pair.get("score"))
+        if pair.get("latency_s") is not None:
+            self.latencies.append(float(pair["latency_s"]))
+
+    def add_prediction(self, count: int = 1) -> None:
+        """Count predictions made in this window (the denominator of ``label.coverage``)."""
+        self.predictions += count
+
+    @property
+    def n(self) -> int:
+        return len(self.y_true)
+
+    def infer_task(self) -> str:
+        if self.task:
+            return self.task
+        values = self.y_true + self.y_pred
+        if any(isinstance(v, str | bool) for v in values):
+            return "classification"
+        integral = all(float(v).is_integer() for v in values)
+        few = len({canonical(v) for v in values}) <= self.max_classes
+        return "classification" if integral and few else "regression"
+
+    def metrics(self) -> dict:
+        out: dict = {"n": self.n}
+        if self.predictions:
+            out["label.coverage"] = self.n / self.predictions
+        if self.latencies:
+            out["label.latency_s"] = float(np.median(self.latencies))
+        if not self.n:
+            return out
+        if self.infer_task() == "regression":
+            err = np.asarray(self.y_pred, float) - np.asarray(self.y_true, float)
+            out.update(mae=float(np.mean(np.abs(err))), rmse=float(np.sqrt(np.mean(err**2))))
+            return out
+        out.update(self._classification())
+        return out
+
+    def _classification(self) -> dict:
+        yt = [canonical(v) for v in self.y_true]
+        yp = [canonical(v) for v in self.y_pred]
+        classes = sorted(set(yt) | set(yp))
+        out = {"accuracy": sum(a == b for a, b in zip(yt, yp, strict=True)) / len(yt)}
+        if len(classes) <= 2:
+            pos = self._positive(yt, classes)
+            out.update(zip(("precision", "recall", "f1"), _prf(yt, yp, pos), strict=True))
+            out.update(self._score_metrics(yt, pos))
+        else:
+            prf = np.array([_prf(yt, yp, c) for c in classes])
+            out.update(zip(("precision", "recall", "f1"), prf.mean(axis=0).tolist(), strict=True))
+        return out
+
+    def _positive(self, yt: list[str], classes: list[str]) -> str:
+        if self.positive is not None:
+            return self.positive
+        for c in classes:
+            if c.lower() in _POSITIVE:
+                return c
+        return min(reversed(classes), key=yt.count)  # minority class; ties: the last sorted
+
+    def _score_metrics(self, yt: list[str], pos: str) -> dict:
+        scores = [_positive_score(s, pos) for s in self.scores]
+        if any(s is None for s in scores):
+            return {}
+        p = np.clip(np.asarray(scores, float), 1e-15, 1 - 1e-15)
+        y = np.asarray([c == pos for c in yt], float)
+        out = {"logloss": float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))}
+        if 0 < y.sum() < len(y):
+            out["auc"] = _auc(y, p)
+        return out
+
+
+def _positive_score(score, pos: str) -> float | None:
+    if isinstance(score, dict):
+        found = {canonical(k): v for k, v in score.items()}.get(pos)
+        return None if found is None else float(found)
+    return None if score is None else float(score)
+
+
+def _prf(yt: Iterable[str], yp: Iterable[str], c: str) -> tuple[float, float, float]:
+    """Precision, recall and F1 of class ``c`` (0 where undefined, as sklearn)."""
+    pairs = list(zip(yt, yp, strict=True))
+    tp = sum(a == c and b == c for a, b in pairs)
+    fp = sum(a != c and b == c for a, b in pairs)
+    fn = sum(a == c and b != c for a, b in pairs)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return precision, recall, f1
+
+
+def _auc(y: np.ndarray, p: np.ndarray) -> float:
+    """ROC AUC as the Mann-Whitney U statistic with average ranks for ties."""
+    values, inverse, counts = np.unique(p, return_inverse=True, return_counts=True)
+    starts = np.cumsum(counts) - counts
+    ranks = (starts + (counts + 1) / 2.0)[inverse]
+    n_pos = y.sum()
+    n_neg = len(y) - n_pos
+    u = ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2.0
+    return float(u / (n_pos * n_neg)) if not math.isnan(u) else float("nan")
