@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _chromium import CHROMIUM, Browser
 from _support import ApiServer, free_port, seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +39,14 @@ def empty_api(chdb_path: str) -> Iterator[ApiServer]:
     server = ApiServer(ReadModel(store)).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium per browser-test module (those modules skip without Chromium)."""
+    b = Browser(CHROMIUM)  # type: ignore[arg-type]
+    yield b
+    b.close()
 
 
 @pytest.fixture(scope="session")

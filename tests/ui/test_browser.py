@@ -86,13 +86,6 @@ def down_ui(down_url: str) -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    b = Browser(CHROMIUM)  # type: ignore[arg-type]
-    yield b
-    b.close()
-
-
 PAGES = [
     ("", "overview", ["Overview", "churn", "support-bot", "Firing now", "Retrain requested"], 2),
     ("model?entity=churn", "model", ["Drift by feature", "churn", "Feature drill-down",

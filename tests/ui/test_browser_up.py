@@ -138,13 +138,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         receiver.server.shutdown()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    b = Browser(CHROMIUM)  # type: ignore[arg-type]
-    yield b
-    b.close()
-
-
 PAGES = [
     ("", "overview", ["Overview", "churn", "support-bot", "Firing now", "Retrain requested",
                       "Prompt rollback v2"], 2),
