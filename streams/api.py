@@ -56,7 +56,7 @@ ROUTES: dict[str, Handler] = {
     "alerts/open": lambda rm, q: rm.open_alerts(),
     "triggers": lambda rm, q: rm.triggers(q.get("entity") or None, _int(q, "limit", 200)),
     "deliveries": lambda rm, q: rm.deliveries(q.get("webhook_id") or None,
-                                              _int(q, "limit", 500)),
+                                              _int(q, "limit", 500), q.get("entity") or None),
     "deadletter": lambda rm, q: rm.deadletter(_int(q, "limit", 100)),
     "llm/versions": lambda rm, q: rm.llm_versions(q.get("app", "")),
     "llm/samples": lambda rm, q: rm.llm_samples(q.get("app", ""), _int(q, "limit", 20)),

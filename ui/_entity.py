@@ -11,7 +11,7 @@ import streamlit as st
 
 from ui import _client
 from ui._common import pick_entity, time_range
-from ui._events import merge_open
+from ui._events import deliveries_by_ref, merge_open
 from ui._frames import signals_frame
 
 __all__ = ["EntityView", "load_entity"]
@@ -26,6 +26,7 @@ class EntityView:
     triggers: list[dict[str, Any]]
     open_alerts: list[dict[str, Any]]
     signals: pd.DataFrame
+    deliveries: dict[str, list[dict[str, Any]]]  # webhook attempts by alert/trigger ``ref``
 
 
 def load_entity(kind: str, label: str, empty: str, snippet: str, range_key: str) -> EntityView:
@@ -46,4 +47,5 @@ def load_entity(kind: str, label: str, empty: str, snippet: str, range_key: str)
     open_alerts = merge_open([a for a in _client.fetch("alerts/open") if a["entity"] == name],
                              history)
     signals = signals_frame(_client.fetch("signals", entity=name, limit=100_000), since)
-    return EntityView(name, row, since, history, triggers, open_alerts, signals)
+    deliveries = deliveries_by_ref(_client.fetch("deliveries", entity=name, limit=2000))
+    return EntityView(name, row, since, history, triggers, open_alerts, signals, deliveries)

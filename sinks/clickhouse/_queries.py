@@ -118,12 +118,15 @@ class ReadModel:
             r["ref"] = record_key(r)
         return rows
 
-    def deliveries(self, webhook_id: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
-        """Webhook delivery attempts, newest first."""
+    def deliveries(self, webhook_id: str | None = None, limit: int = 500,
+                   entity: str | None = None) -> list[dict[str, Any]]:
+        """Webhook delivery attempts (of one webhook id / entity, if given), newest first."""
         return self.store.query(
             "SELECT * EXCEPT ingested_at FROM webhook_deliveries FINAL "
             "WHERE ({wid:String} = '' OR webhook_id = {wid:String}) "
-            "ORDER BY ts DESC LIMIT {limit:UInt32}", {"wid": webhook_id or "", "limit": limit})
+            "AND ({entity:String} = '' OR entity = {entity:String}) "
+            "ORDER BY ts DESC LIMIT {limit:UInt32}",
+            {"wid": webhook_id or "", "entity": entity or "", "limit": limit})
 
     def deadletter(self, limit: int = 100) -> list[dict[str, Any]]:
         """Most recent dead-lettered messages with their reasons."""

@@ -59,6 +59,8 @@ def test_model_page(monkeypatch: pytest.MonkeyPatch, seeded_api) -> None:
         "Accuracy and labels", "Alert and trigger history"]
     assert at.selectbox(key="entity").value == "churn"
     assert "accuracy decay detected" in text and "Retrain requested" in text
+    assert "**retrain-hook** dead letter after 2 attempts" in text  # the trigger's webhooks
+    assert "**pagerduty** HTTP 202, attempt 2" in text  # the first alert's, in the history
     assert charts(at) >= 7  # heatmap, drift share, quality, statistic, distribution, ...
     feature = at.selectbox[1]
     assert feature.label == "Feature" and feature.value == "age"  # most drifted, last window

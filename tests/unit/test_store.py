@@ -72,3 +72,26 @@ def test_alert_state_and_open_alerts(store: ClickHouseStore) -> None:
     log = ReadModel(store).alerts("fraud")
     assert [a["state"] for a in log] == ["resolved", "firing"]
     assert log[0]["evidence"] == {"k": 2}
+
+
+def test_deliveries_name_the_alert_they_carried(store: ClickHouseStore) -> None:
+    from sinks.webhooks import Notification
+
+    alert = {"kind": "alert", "alert_id": "a9", "state": "firing", "ts": 30.5,
+             "entity_type": "model", "entity": "loans", "metric": "drift.psi",
+             "dimension": "", "severity": "warning", "value": 0.4, "threshold": 0.2,
+             "window_start": 0.0, "window_end": 30.0, "evidence": {}}
+    store.write("alerts", [alert])
+    note = Notification.single(alert)
+    store.write("webhook_deliveries", [
+        {"destination": "oncall", "webhook_id": note.webhook_id, "kind": "alert",
+         "entity": "loans", "attempt": 1, "status": 204, "ok": 1, "latency_ms": 3.0,
+         "error": "", "ts": 31.0, "refs": note.refs},
+        {"destination": "oncall", "webhook_id": "msg_other", "kind": "alert",
+         "entity": "other", "attempt": 1, "status": 204, "ok": 1, "latency_ms": 3.0,
+         "error": "", "ts": 32.0}])  # an older delivery worker's row: no refs
+    rm = ReadModel(store)
+    (stored,) = rm.alerts("loans")
+    (sent,) = rm.deliveries(entity="loans")
+    assert sent["refs"] == [stored["ref"]] == ["alert|a9|firing|30.5"]
+    assert [r["refs"] for r in rm.deliveries(entity="other")] == [[]]

@@ -27,6 +27,7 @@ view = load_entity("apps", "App", "**No LLM app has sent interactions yet.** Emi
                    EMIT_LLM, "llm_range")
 name, row, since, history = view.name, view.row, view.since, view.history
 triggers, open_alerts, df = view.triggers, view.open_alerts, view.signals
+sent = view.deliveries
 per_version = df[~df["metric"].str.startswith("budget.")]
 dom = domain_of(per_version)
 
@@ -43,7 +44,7 @@ st.subheader("What is wrong", anchor=False)
 open_alerts_panel(open_alerts)
 rollbacks = [t for t in triggers if t.get("type") == "prompt_rollback"]
 for i, t in enumerate(rollbacks[:3]):
-    render_trigger(t, expanded=i == 0)
+    render_trigger(t, expanded=i == 0, deliveries=sent.get(t.get("ref", "")))
 
 quality_marks = markers(history, triggers, QUALITY, since)
 st.subheader("Quality by prompt version", anchor=False)
@@ -65,7 +66,7 @@ st.subheader("Alert and trigger history", anchor=False)
 if not history and not triggers:
     st.caption("No alerts or triggers for this app yet.")
 for a in history[:30]:
-    render_alert(a, link=False)
+    render_alert(a, link=False, deliveries=sent.get(a.get("ref", "")))
 if len(history) > 30:
     st.page_link("views/alerts.py", label=f"All {len(history)} state changes",
                  query_params={"entity": name})

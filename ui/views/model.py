@@ -34,6 +34,7 @@ view = load_entity("models", "Model", "**No model has sent predictions yet.** Em
                    "the SDK (labels later, for accuracy):", EMIT_PREDICTION, "model_range")
 name, row, since, history = view.name, view.row, view.since, view.history
 triggers, open_alerts, df = view.triggers, view.open_alerts, view.signals
+sent = view.deliveries
 dom = domain_of(df)
 
 head, badge = st.columns([6, 1])
@@ -49,7 +50,7 @@ st.subheader("What is wrong", anchor=False)
 open_alerts_panel(open_alerts)
 retrains = [t for t in triggers if t.get("type") == "retrain"]
 if retrains:
-    render_trigger(retrains[0])
+    render_trigger(retrains[0], deliveries=sent.get(retrains[0].get("ref", "")))
 
 drift_marks = markers(history, triggers, DRIFT, since)
 perf_marks = markers(history, triggers, PERF, since)
@@ -72,9 +73,9 @@ st.subheader("Alert and trigger history", anchor=False)
 if not history and not triggers:
     st.caption("No alerts or triggers for this model yet.")
 for t in [t for t in triggers if not retrains or t is not retrains[0]]:
-    render_trigger(t)
+    render_trigger(t, deliveries=sent.get(t.get("ref", "")))
 for a in history[:30]:
-    render_alert(a, link=False)
+    render_alert(a, link=False, deliveries=sent.get(a.get("ref", "")))
 if len(history) > 30:
     st.page_link("views/alerts.py", label=f"All {len(history)} state changes",
                  query_params={"entity": name})
