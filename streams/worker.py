@@ -20,7 +20,6 @@ import faust
 import orjson
 from tripwire_sdk.events import Limits as EventLimits
 
-from detectors.llm import load_encodings
 from sinks.clickhouse import (
     ClickHouseStore,
     ReadModel,
@@ -75,10 +74,8 @@ class Worker:
     async def open_store(self) -> None:
         """Open the store and apply migrations (in a thread; chDB start takes ~0.4 s)."""
         loop = asyncio.get_running_loop()
-        encodings = loop.run_in_executor(None, _load_encodings)  # overlaps the chDB start
         store = await loop.run_in_executor(None, ClickHouseStore, self.settings.dsn)
         await loop.run_in_executor(None, store.migrate)
-        await encodings
         self.store, self.read_model = store, ReadModel(store)
         await self._restore_snapshot(store)
         await self._restore_label_join(store)
@@ -276,15 +273,6 @@ def tune_gc() -> None:
     Full collections keep their default cadence, so reference cycles are still reclaimed."""
     gc.freeze()
     gc.set_threshold(20_000, 20, 10)
-
-
-def _load_encodings() -> None:
-    """tiktoken's encodings before the first LLM event (a broken BPE cache is logged here,
-    and LLM events without usage then go to the dead letters with the same reason)."""
-    try:
-        load_encodings()
-    except Exception:
-        log.exception("could not load the tiktoken encodings")
 
 
 def _make_judge(settings: Settings) -> Any:

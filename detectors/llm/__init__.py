@@ -4,8 +4,7 @@ Pure functions and small config objects: no network, no clock, no Kafka. tiktoke
 genai-prices are imported on first use, so importing this package is cheap.
 
 * Tokens: :func:`count_tokens`, :func:`encoding_name_for`, :func:`is_exact`,
-  :func:`tokens_for_event`, :func:`load_encodings`; the offline BPE cache:
-  :func:`ensure_tiktoken_cache`,
+  :func:`tokens_for_event`; the offline BPE cache: :func:`ensure_tiktoken_cache`,
   :func:`seed_tiktoken_cache`, :func:`default_cache_dir`, :class:`TokenizerDataError`.
 * Cost: :class:`PriceBook` -> :class:`Cost`; :class:`UnknownModelError`.
 * Groundedness: :func:`score_groundedness`, :class:`GroundednessScorer` -> :class:`Groundedness`.
@@ -25,7 +24,6 @@ from ._tokens import (
     count_tokens,
     encoding_name_for,
     is_exact,
-    load_encodings,
     split_provider,
     tokens_for_event,
 )
@@ -44,7 +42,6 @@ __all__ = [
     "encoding_name_for",
     "ensure_tiktoken_cache",
     "is_exact",
-    "load_encodings",
     "score_groundedness",
     "seed_tiktoken_cache",
     "split_provider",

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 import sys
-import threading
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -37,7 +36,6 @@ __all__ = [
     "count_tokens",
     "encoding_name_for",
     "is_exact",
-    "load_encodings",
     "split_provider",
     "tokens_for_event",
 ]
@@ -51,7 +49,6 @@ _CL100K = re.compile(
     r"|davinci-002|babbage-002)"
 )
 _encoders: dict[str, Any] = {}
-_load_lock = threading.Lock()
 _classified: dict[str, tuple[str, bool]] = {}
 _CLASSIFIED_MAX = 4096
 #: Token counts of context documents, keyed by (encoding name, text).
@@ -105,22 +102,11 @@ def is_exact(llm_model: str) -> bool:
 def _encoder(name: str) -> Any:
     enc = _encoders.get(name)
     if enc is None:
-        with _load_lock:  # a warm-up thread and the stream may ask at the same time
-            enc = _encoders.get(name)
-            if enc is None:
-                ensure_tiktoken_cache()
-                import tiktoken  # lazy: ~20 ms import, only needed without provider usage
+        ensure_tiktoken_cache()
+        import tiktoken  # lazy: ~20 ms import, and only needed without provider usage
 
-                enc = _encoders[name] = tiktoken.get_encoding(name)
+        enc = _encoders[name] = tiktoken.get_encoding(name)
     return enc
-
-
-def load_encodings() -> None:
-    """Load both encodings now (~0.5 s of BPE parsing) instead of on the first LLM event.
-
-    Raises :class:`TokenizerDataError` when the offline BPE files are missing or corrupt."""
-    for name in ("o200k_base", FALLBACK_ENCODING):
-        _encoder(name)
 
 
 def count_tokens(llm_model: str, text: str) -> int:

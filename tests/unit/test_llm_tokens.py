@@ -61,8 +61,7 @@ def test_public_api_is_pinned():
         "FALLBACK_ENCODING", "Cost", "Groundedness", "GroundednessScorer", "PriceBook",
         "TokenCount", "TokenizerDataError", "UnknownModelError", "count_tokens",
         "default_cache_dir", "encoding_name_for", "ensure_tiktoken_cache", "is_exact",
-        "load_encodings", "score_groundedness", "seed_tiktoken_cache", "split_provider",
-        "tokens_for_event",
+        "score_groundedness", "seed_tiktoken_cache", "split_provider", "tokens_for_event",
     ])  # fmt: skip
 
 
@@ -145,17 +144,6 @@ print(json.dumps([[count_tokens(m, t) for t in texts] for m in ("gpt-4o", "gpt-4
     ours_o200k, ours_cl100k, ref_o200k, ref_cl100k = json.loads(out.stdout)
     assert ours_o200k == ref_o200k and ours_cl100k == ref_cl100k
     assert len(list((tmp_path / "xdg" / "tripwire" / "tiktoken").iterdir())) == 2
-
-
-def test_load_encodings_loads_both_once(offline_cache):
-    from detectors.llm import _tokens
-
-    llm.load_encodings()
-    loaded = {name: _tokens._encoders[name] for name in ("o200k_base", "cl100k_base")}
-    llm.load_encodings()  # already loaded: the same objects, nothing parsed again
-    assert all(_tokens._encoders[name] is enc for name, enc in loaded.items())
-    assert llm.count_tokens("gpt-4o", TEXTS[0]) == len(loaded["o200k_base"].encode_ordinary(
-        TEXTS[0]))
 
 
 def test_sha_mismatch_is_detected(tmp_path):
