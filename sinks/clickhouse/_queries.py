@@ -10,8 +10,8 @@ from typing import Any
 
 import orjson
 
+from sinks._keys import record_key
 from sinks.clickhouse._store import ClickHouseStore
-from sinks.webhooks import record_key
 
 __all__ = ["ReadModel"]
 

@@ -22,16 +22,11 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sinks._keys import record_key
+
 __all__ = ["NoiseControl", "Notification", "record_key", "webhook_id_for"]
 
 _TRIGGER_MEMORY = 10_000
-
-
-def record_key(record: Mapping[str, Any]) -> str:
-    """Stable identity of one record: alert_id|state|ts, or the trigger_id."""
-    if record.get("kind") == "trigger":
-        return f"trigger|{record.get('trigger_id')}"
-    return f"alert|{record.get('alert_id')}|{record.get('state')}|{float(record.get('ts', 0))!r}"
 
 
 def webhook_id_for(records: tuple[Mapping[str, Any], ...], repeat_at: float | None = None) -> str:
