@@ -10,11 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from ui import _client
-from ui._common import pick_entity, time_range
+from ui._common import entity_health, health_badge, pick_entity, time_range
 from ui._events import deliveries_by_ref, merge_open
 from ui._frames import signals_frame
 
-__all__ = ["EntityView", "load_entity"]
+__all__ = ["EntityView", "entity_header", "load_entity"]
 
 
 @dataclass(frozen=True)
@@ -49,3 +49,13 @@ def load_entity(kind: str, label: str, empty: str, snippet: str, range_key: str)
     signals = signals_frame(_client.fetch("signals", entity=name, limit=100_000), since)
     deliveries = deliveries_by_ref(_client.fetch("deliveries", entity=name, limit=2000))
     return EntityView(name, row, since, history, triggers, open_alerts, signals, deliveries)
+
+
+def entity_header(view: EntityView, caption: str) -> None:
+    """The entity's name and one caption line, with its health badge on the right."""
+    head, badge = st.columns([6, 1])
+    with head:
+        st.header(view.name, anchor=False)
+        st.caption(caption)
+    with badge:
+        health_badge(entity_health(view.row, view.open_alerts))

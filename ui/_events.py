@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -84,7 +85,7 @@ def _outcomes(attempts: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def delivery_summary(attempts: list[dict[str, Any]] | None) -> str:
-    """A few words for a title: `` · sent to 2`` / `` · 1 webhook failed`` / ``""``."""
+    """A few words for a title: `` · sent to 2`` / `` · 1 webhook not delivered`` / ``""``."""
     if not attempts:
         return ""
     outcomes = _outcomes(attempts).values()
@@ -111,7 +112,14 @@ def delivery_text(attempts: list[dict[str, Any]]) -> str:
     return "Webhooks: " + " · ".join(parts)
 
 
-def _deliveries(attempts: list[dict[str, Any]] | None) -> None:
+Sent = Mapping[str, list[dict[str, Any]]]  # delivery attempts by ``ref`` (deliveries_by_ref)
+
+
+def _attempts(record: dict[str, Any], sent: Sent | None) -> list[dict[str, Any]]:
+    return list((sent or {}).get(record.get("ref", ""), ()))
+
+
+def _deliveries(attempts: list[dict[str, Any]]) -> None:
     if attempts:
         st.markdown(delivery_text(attempts))
 
@@ -128,11 +136,10 @@ def _rollback_metrics(evidence: dict[str, Any]) -> None:
     st.dataframe(df, hide_index=True)
 
 
-def render_trigger(t: dict[str, Any], expanded: bool = False,
-                   deliveries: list[dict[str, Any]] | None = None) -> None:
-    """The trigger's line, its webhook delivery status (when given), evidence below."""
+def render_trigger(t: dict[str, Any], expanded: bool = False, sent: Sent | None = None) -> None:
+    """The trigger's line, its webhook delivery status (from ``sent``), evidence below."""
     st.markdown(trigger_text(t))
-    _deliveries(deliveries)
+    _deliveries(_attempts(t, sent))
     with st.expander("Evidence", expanded=expanded):
         if t.get("type") == "prompt_rollback":
             _rollback_metrics(t.get("evidence") or {})
@@ -147,10 +154,10 @@ def _rule_windows(evidence: dict[str, Any]) -> None:
                                    "value": values}), hide_index=True)
 
 
-def render_alert(a: dict[str, Any], link: bool = True,
-                 deliveries: list[dict[str, Any]] | None = None) -> None:
-    """An expander per state change: header line, then webhook delivery status (when given),
-    evidence and a link to the entity."""
+def render_alert(a: dict[str, Any], link: bool = True, sent: Sent | None = None) -> None:
+    """An expander per state change: header line, then webhook delivery status (from
+    ``sent``), evidence and a link to the entity."""
+    attempts = _attempts(a, sent)
     state = a.get("state", "firing")
     icon = ":material/check_circle:" if state != "firing" else (
         ":material/local_fire_department:" if a.get("severity") == "critical"
@@ -162,9 +169,9 @@ def render_alert(a: dict[str, Any], link: bool = True,
         vs = f" = {fmt_value(m, a['value'])} (threshold {fmt_value(m, a['threshold'])})"
     title = (f"{state.upper()} · {a.get('severity', '')} · {a['entity']} · "
              f"{metric_label(a.get('metric', ''))}{dim}{vs} · {utc(a.get('ts'))}"
-             f"{delivery_summary(deliveries)}")
+             f"{delivery_summary(attempts)}")
     with st.expander(title, icon=icon):
-        _deliveries(deliveries)
+        _deliveries(attempts)
         ev = a.get("evidence") or {}
         if a.get("window_start") is not None:
             st.markdown(f"Window {utc(a['window_start'])} → {utc(a.get('window_end'))}")

@@ -70,7 +70,7 @@ def _timeline(df: pd.DataFrame) -> alt.Chart:
     return finish(chart, max(60, 24 * rows))
 
 
-def _deliveries(rows: list[dict[str, Any]]) -> None:
+def _destination_cards(rows: list[dict[str, Any]]) -> None:
     if not rows:
         st.caption("No webhook deliveries recorded (no `webhooks:` destinations configured, or "
                    "nothing fired yet).")
@@ -101,7 +101,7 @@ def page() -> None:
     alerts = _client.fetch("alerts", limit=2000)
     triggers = _client.fetch("triggers", limit=500)
     deliveries = _client.fetch("deliveries", limit=2000)
-    by_ref = deliveries_by_ref(deliveries)
+    sent = deliveries_by_ref(deliveries)
     df = _events(alerts, triggers)
     if df.empty:
         st.success("No alerts or triggers yet. Tripwire is watching; default rules fire on "
@@ -114,16 +114,15 @@ def page() -> None:
         if not shown.empty:
             st.altair_chart(_timeline(shown), width="stretch")
         for rec in shown["record"].head(LOG_LIMIT):
-            sent = by_ref.get(rec.get("ref", ""))
             if rec.get("kind") == "trigger":
                 with st.container(border=True):
-                    render_trigger(rec, deliveries=sent)
+                    render_trigger(rec, sent=sent)
             else:
-                render_alert(rec, deliveries=sent)
+                render_alert(rec, sent=sent)
         if len(shown) > LOG_LIMIT:
             st.caption(f"Showing the newest {LOG_LIMIT}; narrow the filters to see older ones.")
     st.subheader("Webhook deliveries", anchor=False)
-    _deliveries(deliveries)
+    _destination_cards(deliveries)
 
 
 st.title("Alerts & triggers", anchor=False)

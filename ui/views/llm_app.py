@@ -6,15 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ui._charts import MARKER_CAPTION
-from ui._common import (
-    EMIT_LLM,
-    ago,
-    entity_health,
-    fmt_num,
-    health_badge,
-    utc,
-)
-from ui._entity import load_entity
+from ui._common import EMIT_LLM, ago, fmt_num, utc
+from ui._entity import entity_header, load_entity
 from ui._events import open_alerts_panel, render_alert, render_trigger
 from ui._frames import domain_of, markers
 from ui._llm_sections import budget, cost, quality, samples, tokens_latency, versions
@@ -31,20 +24,15 @@ sent = view.deliveries
 per_version = df[~df["metric"].str.startswith("budget.")]
 dom = domain_of(per_version)
 
-head, badge = st.columns([6, 1])
-with head:
-    st.header(name, anchor=False)
-    st.caption(f"{fmt_num(row['events'])} requests · ${row['total_cost_usd']:,.2f} total · "
-               f"prompt versions {', '.join(row['versions'])} · last event "
-               f"{utc(row['last_seen'])} {ago(row['last_seen'])}")
-with badge:
-    health_badge(entity_health(row, open_alerts))
+entity_header(view, f"{fmt_num(row['events'])} requests · ${row['total_cost_usd']:,.2f} total · "
+                    f"prompt versions {', '.join(row['versions'])} · last event "
+                    f"{utc(row['last_seen'])} {ago(row['last_seen'])}")
 
 st.subheader("What is wrong", anchor=False)
 open_alerts_panel(open_alerts)
 rollbacks = [t for t in triggers if t.get("type") == "prompt_rollback"]
 for i, t in enumerate(rollbacks[:3]):
-    render_trigger(t, expanded=i == 0, deliveries=sent.get(t.get("ref", "")))
+    render_trigger(t, expanded=i == 0, sent=sent)
 
 quality_marks = markers(history, triggers, QUALITY, since)
 st.subheader("Quality by prompt version", anchor=False)
@@ -66,7 +54,7 @@ st.subheader("Alert and trigger history", anchor=False)
 if not history and not triggers:
     st.caption("No alerts or triggers for this app yet.")
 for a in history[:30]:
-    render_alert(a, link=False, deliveries=sent.get(a.get("ref", "")))
+    render_alert(a, link=False, sent=sent)
 if len(history) > 30:
     st.page_link("views/alerts.py", label=f"All {len(history)} state changes",
                  query_params={"entity": name})

@@ -6,15 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ui._charts import MARKER_CAPTION
-from ui._common import (
-    EMIT_PREDICTION,
-    ago,
-    entity_health,
-    fmt_num,
-    health_badge,
-    utc,
-)
-from ui._entity import load_entity
+from ui._common import EMIT_PREDICTION, ago, fmt_num, utc
+from ui._entity import entity_header, load_entity
 from ui._events import open_alerts_panel, render_alert, render_trigger
 from ui._frames import domain_of, markers
 from ui._model_sections import (
@@ -37,20 +30,15 @@ triggers, open_alerts, df = view.triggers, view.open_alerts, view.signals
 sent = view.deliveries
 dom = domain_of(df)
 
-head, badge = st.columns([6, 1])
-with head:
-    st.header(name, anchor=False)
-    st.caption(f"{fmt_num(row['events'])} predictions · {fmt_num(row['labels'])} labels · "
-               f"versions {', '.join(row['versions'])} · last event {utc(row['last_seen'])} "
-               f"{ago(row['last_seen'])} · {latest_window_text(df)}")
-with badge:
-    health_badge(entity_health(row, open_alerts))
+entity_header(view, f"{fmt_num(row['events'])} predictions · {fmt_num(row['labels'])} labels · "
+                    f"versions {', '.join(row['versions'])} · last event "
+                    f"{utc(row['last_seen'])} {ago(row['last_seen'])} · {latest_window_text(df)}")
 
 st.subheader("What is wrong", anchor=False)
 open_alerts_panel(open_alerts)
 retrains = [t for t in triggers if t.get("type") == "retrain"]
 if retrains:
-    render_trigger(retrains[0], deliveries=sent.get(retrains[0].get("ref", "")))
+    render_trigger(retrains[0], sent=sent)
 
 drift_marks = markers(history, triggers, DRIFT, since)
 perf_marks = markers(history, triggers, PERF, since)
@@ -73,9 +61,9 @@ st.subheader("Alert and trigger history", anchor=False)
 if not history and not triggers:
     st.caption("No alerts or triggers for this model yet.")
 for t in [t for t in triggers if not retrains or t is not retrains[0]]:
-    render_trigger(t, deliveries=sent.get(t.get("ref", "")))
+    render_trigger(t, sent=sent)
 for a in history[:30]:
-    render_alert(a, link=False, deliveries=sent.get(a.get("ref", "")))
+    render_alert(a, link=False, sent=sent)
 if len(history) > 30:
     st.page_link("views/alerts.py", label=f"All {len(history)} state changes",
                  query_params={"entity": name})
