@@ -112,19 +112,21 @@ def cost(df: pd.DataFrame, dom: Any, marks: pd.DataFrame) -> None:
 def tokens_latency(df: pd.DataFrame, dom: Any, marks: pd.DataFrame) -> None:
     left, right = st.columns(2)
     with left:
-        tok = series(df, ["tokens.input", "tokens.output"], by="dimension")
-        tok["series"] = tok["dimension"] + " · " + tok["metric"].str[7:]
-        st.markdown("**Tokens per request**")
-        st.altair_chart(lines(tok, y_title="tokens", domain=dom, markers=marks, height=170,
-                              series_title="version · kind", colors=VERSION_PAIRS),
-                        width="stretch")
+        _per_version_pair(df, "tokens", ("input", "output"), "**Tokens per request**",
+                          "tokens", "version · kind", dom, marks)
     with right:
-        lat = series(df, ["latency_ms.p50", "latency_ms.p95"], by="dimension")
-        lat["series"] = lat["dimension"] + " · " + lat["metric"].str[11:]
-        st.markdown("**Latency percentiles**")
-        st.altair_chart(lines(lat, y_title="ms", domain=dom, markers=marks, height=170,
-                              series_title="version · percentile", colors=VERSION_PAIRS),
-                        width="stretch")
+        _per_version_pair(df, "latency_ms", ("p50", "p95"), "**Latency percentiles**", "ms",
+                          "version · percentile", dom, marks)
+
+
+def _per_version_pair(df: pd.DataFrame, prefix: str, kinds: tuple[str, str], title: str,
+                      y_title: str, series_title: str, dom: Any, marks: pd.DataFrame) -> None:
+    """Two metrics ``<prefix>.<kind>`` as lines per prompt version (one colour pair each)."""
+    data = series(df, [f"{prefix}.{k}" for k in kinds], by="dimension")
+    data["series"] = data["dimension"] + " · " + data["metric"].str[len(prefix) + 1:]
+    st.markdown(title)
+    st.altair_chart(lines(data, y_title=y_title, domain=dom, markers=marks, height=170,
+                          series_title=series_title, colors=VERSION_PAIRS), width="stretch")
 
 
 def _escape(text: str) -> str:
