@@ -158,6 +158,21 @@ class BudgetTracker:
                                    state="resolved"))
         return out
 
+    def to_state(self) -> dict:
+        """Plain data: one entry per (budget index, app, user) scope of the current period."""
+        scopes = [[list(key), {"start": sc.start, "end": sc.end, "dimension": sc.dimension,
+                               "spent": sc.spent, "fired": sorted(sc.fired, key=str)}]
+                  for key, sc in self._scopes.items()]
+        return {"scopes": scopes, "counters": dict(self.counters)}
+
+    def load_state(self, state: dict) -> BudgetTracker:
+        """Restore :meth:`to_state` into this tracker (built from the configuration)."""
+        self.counters.update(state["counters"])
+        self._scopes = {(int(k[0]), k[1], k[2]): _Scope(v["start"], v["end"], v["dimension"],
+                                                          v["spent"], set(v["fired"]))
+                        for k, v in state["scopes"]}
+        return self
+
     def prune(self, now_ts: float) -> list[dict]:
         """Forget scopes whose period ended by ``now_ts``; return their ``resolved`` records."""
         out: list[dict] = []

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 
 __all__ = ["PromptVersionComparator", "mean_increase_p", "proportion_increase_p", "t_sf"]
 
@@ -153,6 +153,23 @@ class PromptVersionComparator:
             for v in versions.values():
                 self._prune(v, ts, self.window_s)
         return self._judge(app, versions, float(ts))
+
+    def to_state(self) -> dict:
+        """Plain data: per app and prompt version (at most ``max_versions``), the first-seen
+        time, the judged flag and the count buckets (one, or ``_BUCKETS`` with ``window_s``)."""
+        return {"apps": {app: {name: {"first_seen": v.first_seen, "judged_worse": v.judged_worse,
+                                      "buckets": [[i, asdict(stats)] for i, stats in v.buckets]}
+                               for name, v in versions.items()}
+                         for app, versions in self._apps.items()}}
+
+    def load_state(self, state: dict) -> PromptVersionComparator:
+        """Restore :meth:`to_state` into this comparator (built from the configuration)."""
+        self._apps = {app: {name: _Version(v["first_seen"],
+                                           deque([i, _Stats(**stats)] for i, stats in v["buckets"]),
+                                           v["judged_worse"])
+                            for name, v in versions.items()}
+                      for app, versions in state["apps"].items()}
+        return self
 
     def _add(self, version: _Version, ts: float, hallucinated: bool,
              negative_feedback: bool | None, cost_usd: float | None) -> None:

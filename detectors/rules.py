@@ -205,6 +205,27 @@ class RuleEngine:
         return [copy.deepcopy(s.record) for (_, ent, _, _), s in sorted(self._series.items())
                 if s.firing and s.record is not None and (entity is None or ent == entity)]
 
+    def to_state(self) -> dict:
+        """Plain data: one entry per series (its streaks, last 21 evaluations and, while
+        firing, its alert record); the rules themselves come from the configuration."""
+        series = [[list(key), {"firing": s.firing, "bad_streak": s.bad_streak,
+                               "good_streak": s.good_streak, "last_ts": s.last_ts,
+                               "resolved_ts": s.resolved_ts,
+                               "recent": [list(r) for r in s.recent], "record": s.record}]
+                  for key, s in self._series.items()]
+        return {"series": series, "counters": dict(self.counters)}
+
+    @classmethod
+    def from_state(cls, state: dict, rules: Sequence[Rule]) -> RuleEngine:
+        out = cls(rules)
+        out.counters.update(state["counters"])
+        for key, s in state["series"]:
+            recent: deque = deque((tuple(r) for r in s["recent"]), maxlen=FLAP_EVALUATIONS)
+            out._series[tuple(key)] = _Series(  # type: ignore[index]
+                s["firing"], s["bad_streak"], s["good_streak"], s["last_ts"],
+                s["resolved_ts"], recent, s["record"])
+        return out
+
 
 class TriggerPolicy:
     """Turns the firing alerts of one entity into a ``retrain`` / ``prompt_rollback`` trigger.
@@ -227,6 +248,15 @@ class TriggerPolicy:
         self.type, self.cooldown_s, self.min_alerts = type, float(cooldown_s), min_alerts
         self.metrics = tuple(metrics)
         self._last: dict[tuple[str, str, str], float] = {}
+
+    def to_state(self) -> dict:
+        """Plain data: the time of the last trigger per (entity_type, entity, from_version)."""
+        return {"last": [[list(key), ts] for key, ts in self._last.items()]}
+
+    def load_state(self, state: dict) -> TriggerPolicy:
+        """Restore :meth:`to_state` into this policy (built from the configuration)."""
+        self._last = {tuple(key): float(ts) for key, ts in state["last"]}  # type: ignore[misc]
+        return self
 
     def decide(self, entity_type: str, entity: str, ts: float, firing_alerts: list[dict],
                evidence: dict | None = None) -> dict | None:

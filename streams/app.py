@@ -15,17 +15,18 @@ from typing import Any
 
 import faust
 import orjson
+from tripwire_sdk import topics
 
 from streams.api import install_api, install_post
+from streams.checkpoint import KafkaSide
 from streams.worker import Worker
 from tripwire.settings import Settings
 
-__all__ = ["create_app", "Worker", "INPUT_TOPICS", "OUTPUT_TOPICS"]
+__all__ = ["create_app", "Worker"]
 
 log = logging.getLogger("tripwire.worker")
 
-INPUT_TOPICS = ("tripwire.predictions", "tripwire.labels", "tripwire.llm")
-OUTPUT_TOPICS = ("tripwire.signals", "tripwire.alerts", "tripwire.triggers", "tripwire.deadletter")
+_OUTPUT_TOPICS = (*topics.OUTPUT_BY_KIND.values(), topics.DEADLETTER)
 
 
 def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.App, Worker]:
@@ -50,18 +51,23 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
         web_port=settings.api_port,
         web_in_thread=False,
         stream_wait_empty=False,
+        # No Faust tables (state moves through streams.checkpoint), so no standbys: with the
+        # default of 1, Faust's sticky assignor lets a joining worker idle while others keep
+        # ceil(partitions / workers) each.
+        table_standby_replicas=0,
     )
     worker = worker or Worker(settings)
-    for name in OUTPUT_TOPICS:
+    for name in _OUTPUT_TOPICS:
         worker.topics[name] = app.topic(name, value_serializer="raw", key_serializer="raw",
                                         partitions=settings.partitions)
-    for name in INPUT_TOPICS:
+    for name in topics.INPUT:
         topic = app.topic(name, value_serializer="raw", key_serializer="raw",
                           partitions=settings.partitions)
         app.agent(topic, name=f"ingest-{name.split('.')[-1]}", concurrency=1)(
             _ingest_agent(worker, settings))
+    _follow_partitions(app, worker, settings)
 
-    deliveries = app.topic("tripwire.deliveries", value_serializer="raw", key_serializer="raw",
+    deliveries = app.topic(topics.DELIVERIES, value_serializer="raw", key_serializer="raw",
                            partitions=settings.partitions)
     app.agent(deliveries, name="store-deliveries", concurrency=1)(_deliveries_agent(worker))
 
@@ -80,15 +86,18 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
     if settings.snapshot_interval_s:
         @app.timer(interval=settings.snapshot_interval_s)
         async def _snapshot() -> None:
-            await worker.snapshot()
+            try:
+                await worker.snapshot()
+            except Exception:  # the next interval tries again; nothing is lost meanwhile
+                log.exception("monitor checkpoint failed")
 
         @app.on_before_shutdown.connect
         async def _final_snapshot(sender: Any, **kwargs: Any) -> None:
-            # The consumer has stopped and committed: the state matches the committed offsets.
+            # The consumer has stopped: the state holds everything this worker processed.
             try:
                 await worker.snapshot()
             except Exception:
-                log.exception("final monitor snapshot failed")
+                log.exception("final monitor checkpoint failed")
 
     @app.timer(interval=5.0)
     async def _progress() -> None:
@@ -96,9 +105,35 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
                  "%(outputs)d signals/alerts/triggers, %(batches)d batches", worker.counters)
 
     token = settings.api_token.get_secret_value() if settings.api_token else None
-    install_api(app, lambda: worker.read_model, token)
+    install_api(app, lambda: worker.read_model, token,
+                extra={"state": lambda rm, q: worker.checkpoints.summary()})
     install_post(app, "references", worker.set_reference, token)
     return app, worker
+
+
+def _follow_partitions(app: faust.App, worker: Worker, settings: Settings) -> None:
+    """Entity state follows the input partitions: checkpoints go to the checkpoint topic on
+    the entity's partition; revoked partitions are checkpointed, newly assigned ones restored
+    before their events are processed (``streams.checkpoint``)."""
+    checkpoints = app.topic(topics.CHECKPOINTS, value_serializer="raw", key_serializer="raw",
+                            partitions=settings.partitions)
+
+    async def send(key: bytes, value: bytes | None, partition: int) -> Any:
+        return await checkpoints.send(key=key, value=value, partition=partition)
+
+    worker.use_checkpoint_topic(KafkaSide(settings.bootstrap, topics.CHECKPOINTS, topics.INPUT,
+                                          app.conf.id, send))
+
+    def partitions(tps: Any) -> set[int]:
+        return {tp.partition for tp in tps if tp.topic in topics.INPUT}
+
+    @app.on_partitions_revoked.connect
+    async def _revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+        await worker.checkpoints.revoked(partitions(revoked))
+
+    @app.on_partitions_assigned.connect
+    async def _assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
+        worker.checkpoints.assigned(partitions(assigned))
 
 
 def _deliveries_agent(worker: Worker) -> Any:

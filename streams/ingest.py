@@ -33,6 +33,8 @@ class IngestResult:
 
     rows: dict[str, list[list[Any]]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
+    origins: list[tuple[str, int, int]] = field(default_factory=list)  # (topic, partition,
+    # offset) of each event, in the same order
     deadletters: list[list[Any]] = field(default_factory=list)
 
     @property
@@ -92,3 +94,4 @@ class Ingestor:
             return
         result.rows[TABLE_FOR_TYPE[kind]].append(row)
         result.events.append(event)
+        result.origins.append((topic, partition, offset))

@@ -2,22 +2,22 @@
 
 A batch's raw events are written to the store (in threads) while the monitor works on them;
 the batch is acknowledged only after everything is stored. Monitor outputs go to their topics
-first and the store second. The monitor's state is snapshotted to the store so a restarted
-worker continues where it was.
+first and the store second. The monitor's state is checkpointed per entity and follows the
+entity's partition to whichever worker owns it (``streams.checkpoint``); an event the entity's
+state already holds (a redelivery) is stored again, idempotently, but never re-counted.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import gc
 import logging
-import pickle
 import time
 from typing import Any
 
 import faust
 import orjson
+from tripwire_sdk import topics
 from tripwire_sdk.events import Limits as EventLimits
 
 from sinks.clickhouse import (
@@ -28,25 +28,17 @@ from sinks.clickhouse import (
     output_rows,
     reference_row,
 )
-from streams.ingest import Ingestor, Message
-from streams.monitor import Monitor
+from streams.checkpoint import Checkpointer, KafkaSide, OffsetTracker
+from streams.ingest import Ingestor, IngestResult, Message
+from streams.monitor import Monitor, entity_key
 from tripwire.settings import Settings
 
 __all__ = ["Worker", "tune_gc"]
 
 log = logging.getLogger("tripwire.worker")
 
-_SNAPSHOT = ("SELECT argMax(state, ts) AS state, max(ts) AS taken FROM monitor_state FINAL "
-             "WHERE worker_id = {worker:String}")
-_MODELS = "SELECT model, max(ts) AS last_ts FROM predictions FINAL GROUP BY model"
-_PENDING = ("SELECT prediction_id, ts, prediction, score, model_version FROM predictions FINAL "
-            "WHERE model = {model:String} AND ts >= {since:Float64} AND prediction_id NOT IN "
-            "(SELECT prediction_id FROM labels FINAL WHERE model = {model:String}) "
-            "ORDER BY ts LIMIT {limit:UInt32}")
 _REFERENCES = ("SELECT model, model_version, argMax(profile, created_ts) AS profile "
                "FROM reference_profiles FINAL GROUP BY model, model_version")
-_OUTPUT_TOPIC = {"signal": "tripwire.signals", "alert": "tripwire.alerts",
-                 "trigger": "tripwire.triggers"}
 
 
 def _dumps(value: Any) -> bytes:
@@ -69,7 +61,13 @@ class Worker:
         self.judge = _make_judge(settings)
         self._judge_ts: dict[str, float] = {}
         self.counters = {"batches": 0, "events": 0, "deadletter": 0, "outputs": 0}
-        self._snapshot_seen = -1
+        self.tracker = OffsetTracker()
+        self.checkpoints = Checkpointer(lambda: self.monitor, self.tracker, None,
+                                        lambda: self.store, self._catch_up, self.ready)
+
+    def use_checkpoint_topic(self, kafka: KafkaSide) -> None:
+        """Write checkpoints to (and restore them from) the broker, not only the store."""
+        self.checkpoints.kafka = kafka
 
     async def open_store(self) -> None:
         """Open the store and apply migrations (in a thread; chDB start takes ~0.4 s)."""
@@ -77,8 +75,6 @@ class Worker:
         store = await loop.run_in_executor(None, ClickHouseStore, self.settings.dsn)
         await loop.run_in_executor(None, store.migrate)
         self.store, self.read_model = store, ReadModel(store)
-        await self._restore_snapshot(store)
-        await self._restore_label_join(store)
         for row in await loop.run_in_executor(None, store.query, _REFERENCES):
             try:
                 self.monitor.set_reference(row["model"], row["model_version"],
@@ -89,60 +85,11 @@ class Worker:
         self.ready.set()
         log.info("store ready at %s", self.settings.masked()["clickhouse_dsn"] or "chdb")
 
-    async def _restore_snapshot(self, store: ClickHouseStore) -> None:
-        """Continue from this worker's last monitor snapshot (same monitoring settings only)."""
-        loop = asyncio.get_running_loop()
-        rows = await loop.run_in_executor(None, store.query, _SNAPSHOT,
-                                          {"worker": self.settings.worker_id})
-        if not rows or not rows[0]["state"]:
-            return
-        try:
-            monitor = pickle.loads(base64.b64decode(rows[0]["state"]))  # noqa: S301 own store
-        except Exception:
-            log.exception("ignoring an unreadable monitor snapshot")
-            return
-        if monitor.config != self.monitor.config:
-            log.warning("monitoring settings changed since the last snapshot: monitor state "
-                        "starts fresh (windows, label join and alert states)")
-            return
-        self.monitor = monitor
-        self.ingestor.enrich_llm = monitor.enrich_llm
-        log.info("monitor state restored from the snapshot of %s (%d events seen)",
-                 time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(rows[0]["taken"])),
-                 monitor.counters["events"])
-
-    async def _restore_label_join(self, store: ClickHouseStore) -> None:
-        """Reload the predictions still waiting for a label (within the TTL) from the store,
-        so labels arriving after a restart still join."""
-        loop = asyncio.get_running_loop()
-        config = self.monitor.config
-        models = await loop.run_in_executor(None, store.query, _MODELS)
-        held = 0
-        for row in models:
-            since = float(row["last_ts"]) - config.label_ttl_s
-            pending = await loop.run_in_executor(None, store.query, _PENDING, {
-                "model": row["model"], "since": since, "limit": 1_000_000})
-            monitor = self.monitor._model(row["model"])
-            monitor.hold_pending([{
-                "prediction_id": p["prediction_id"], "ts": p["ts"],
-                "prediction": orjson.loads(p["prediction"]), "score": p["score"],
-                "model": row["model"], "model_version": p["model_version"]} for p in pending])
-            held += len(pending)
-        if held:
-            log.info("label join: %d predictions waiting for labels restored", held)
-
     async def snapshot(self) -> bool:
-        """Store the monitor's state if it changed since the last snapshot."""
-        seen = self.monitor.counters["events"]
-        if self.store is None or seen == self._snapshot_seen:
+        """Checkpoint every entity changed since its last checkpoint; True when any was."""
+        if self.store is None:
             return False
-        blob = base64.b64encode(pickle.dumps(self.monitor, protocol=5)).decode()
-        row = {"worker_id": self.settings.worker_id, "ts": time.time(), "state": blob}
-        store = self.store
-        await self._retry(lambda: store.write("monitor_state", [row]), "monitor_state", 1)
-        self._snapshot_seen = seen
-        log.debug("monitor snapshot: %d bytes", len(blob))
-        return True
+        return await self.checkpoints.checkpoint() > 0
 
     async def set_reference(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /api/v1/references``: build, store and use a model's reference profile."""
@@ -170,13 +117,16 @@ class Worker:
         The raw-event inserts run in threads (chDB releases the GIL) while the monitor works
         on the same batch here, so the two overlap on a multi-core machine."""
         await self.ready.wait()
+        await self.checkpoints.wait_restored({partition for _, partition, _, _ in messages})
         result = self.ingestor.process(messages)
         writes = [asyncio.ensure_future(self._write_rows(table, rows))
                   for table, rows in result.rows.items() if rows]
         try:
-            outputs = self.monitor.observe(result.events)
+            fresh = self._admitted(result)
+            outputs = self.monitor.observe(fresh)
+            self.tracker.settle()
             if self.judge is not None:
-                self._offer_to_judge(result.events)
+                self._offer_to_judge(fresh)
         finally:
             await asyncio.gather(*writes)
         if result.deadletters:
@@ -185,6 +135,25 @@ class Worker:
             await self.publish(outputs)
         self.counters["batches"] += 1
         self.counters["events"] += result.event_count
+
+    def _admitted(self, result: IngestResult) -> list[dict[str, Any]]:
+        """The events whose entity's state does not hold them yet (see ``OffsetTracker``)."""
+        admit = self.tracker.admit
+        return [event for event, (topic, partition, offset) in zip(result.events,
+                                                                    result.origins, strict=True)
+                if admit(entity_key(event), topic, partition, offset)]
+
+    def _catch_up(self, messages: list[Message]) -> int:
+        """Fold into the monitor what a partition's previous owner processed after its last
+        checkpoint (stored and published by that owner already): state only, no outputs."""
+        result = self.ingestor.process(messages)
+        order = sorted(range(len(result.events)), key=lambda i: result.events[i]["ts"])
+        result.events = [result.events[i] for i in order]
+        result.origins = [result.origins[i] for i in order]
+        fresh = self._admitted(result)
+        self.monitor.observe(fresh)
+        self.tracker.settle()
+        return len(fresh)
 
     def _offer_to_judge(self, events: list[dict[str, Any]]) -> None:
         """Sampled LLM events go to the judge's queue (O(1) each; the stream never waits)."""
@@ -212,7 +181,7 @@ class Worker:
     async def publish(self, outputs: list[dict[str, Any]]) -> None:
         """Send monitor outputs (signals, alerts, triggers) to their topics, then store them."""
         for record in outputs:  # references (profiles) are stored only, not published
-            topic = self.topics.get(_OUTPUT_TOPIC.get(record.get("kind", "signal"), ""))
+            topic = self.topics.get(topics.OUTPUT_BY_KIND.get(record.get("kind", "signal"), ""))
             if topic is not None:
                 await topic.send(key=str(record.get("entity", "")).encode(),
                                  value=_dumps(record))
@@ -250,7 +219,7 @@ class Worker:
                 delay = min(delay * 2, 30.0)
 
     async def _deadletter(self, rows: list[list[Any]]) -> None:
-        topic = self.topics.get("tripwire.deadletter")
+        topic = self.topics.get(topics.DEADLETTER)
         for row in rows:
             _id, ts, source, partition, offset, reason, original = row
             log.warning("dead letter %s:%s:%s: %s", source, partition, offset, reason)

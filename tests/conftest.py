@@ -38,11 +38,11 @@ def chdb_path(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 def broker() -> Iterator[str]:
     """A fresh real Tansu broker on loopback (it starts in ~50 ms); yields its address."""
-    from tripwire.embedded import ALL_TOPICS, EmbeddedBroker, ensure_topics
+    from tripwire.embedded import EmbeddedBroker, ensure_topics
 
     b = EmbeddedBroker(free_port())
     b.start()
-    ensure_topics(b.bootstrap, 4, ALL_TOPICS)
+    ensure_topics(b.bootstrap, 4)
     try:
         yield b.bootstrap
     finally:
@@ -92,6 +92,10 @@ class WorkerProcess:
 
     def stats(self) -> dict:
         return get_json(f"{self.api}/stats")  # type: ignore[return-value]
+
+    def state(self) -> dict:
+        """``/api/v1/state``: owned partitions, entities, checkpoints, restores."""
+        return get_json(f"{self.api}/state")  # type: ignore[return-value]
 
     def wait_for(self, predicate, timeout: float = 60.0, every: float = 0.5) -> dict:
         """Poll /stats until ``predicate(stats)`` holds; return the last stats."""

@@ -7,7 +7,7 @@ import logging
 import os
 import signal
 
-from tripwire.embedded import ALL_TOPICS, ensure_topics
+from tripwire.embedded import ensure_topics
 from tripwire.errors import ConfigError
 from tripwire.settings import Settings
 
@@ -29,7 +29,7 @@ def run(settings: Settings) -> int:
         raise ConfigError("no webhook destinations configured. Fix: add webhooks.destinations "
                           "to tripwire.yaml (see docs/webhooks.md).")
     logging.getLogger().setLevel(settings.log_level)
-    ensure_topics(settings.bootstrap, settings.partitions, ALL_TOPICS)
+    ensure_topics(settings.bootstrap, settings.partitions)
     delivery_log = KafkaDeliveryLog(settings.bootstrap)
     print(f"delivering to {', '.join(sorted(destinations))} from {settings.bootstrap}",
           flush=True)

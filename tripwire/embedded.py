@@ -12,15 +12,13 @@ import subprocess
 import time
 from pathlib import Path
 
+from tripwire_sdk import topics
+
 from tripwire.errors import StackError
 
-__all__ = ["EmbeddedBroker", "ensure_topics", "wait_for_port", "port_open", "ALL_TOPICS"]
+__all__ = ["EmbeddedBroker", "ensure_topics", "wait_for_port", "port_open"]
 
 log = logging.getLogger("tripwire.embedded")
-
-ALL_TOPICS = ("tripwire.predictions", "tripwire.labels", "tripwire.llm", "tripwire.signals",
-              "tripwire.alerts", "tripwire.triggers", "tripwire.deadletter",
-              "tripwire.deliveries")
 
 
 def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
@@ -100,7 +98,7 @@ class EmbeddedBroker:
         self.stop()
 
 
-def ensure_topics(bootstrap: str, partitions: int, topics: tuple[str, ...] = ALL_TOPICS,
+def ensure_topics(bootstrap: str, partitions: int, names: tuple[str, ...] = topics.ALL,
                   timeout: float = 20.0) -> list[str]:
     """Create missing topics; return the names created. Existing topics are left alone."""
     from kafka.admin import KafkaAdminClient, NewTopic
@@ -119,10 +117,12 @@ def ensure_topics(bootstrap: str, partitions: int, topics: tuple[str, ...] = ALL
             time.sleep(0.5)
     try:
         existing = set(admin.list_topics())
-        missing = [t for t in topics if t not in existing]
+        missing = [t for t in names if t not in existing]
         if missing:
             try:
-                admin.create_topics([NewTopic(t, partitions, 1) for t in missing])
+                admin.create_topics([NewTopic(t, partitions, 1,
+                                              topic_configs=topics.TOPIC_CONFIGS.get(t, {}))
+                                     for t in missing])
             except TopicAlreadyExistsError:
                 pass
         return missing

@@ -6,6 +6,7 @@ from river.drift import ADWIN
 
 from detectors.rollback import mean_increase_p, proportion_increase_p
 
+from .._riverstate import detector_from_state, detector_to_state
 from ._metrics import canonical
 
 __all__ = ["DecayDetector"]
@@ -52,8 +53,29 @@ class DecayDetector:
         self.reference: tuple[float, float, int] | None = None  # (mean error, variance, n)
         self._building = [0, 0.0, 0.0]  # auto reference: n, sum, sum of squares
         self._current = [0, 0.0, 0.0]  # updates since the last check
+        self.adwin_delta = adwin_delta
         self._adwin = ADWIN(delta=adwin_delta)
         self._adwin_drift = False
+
+    def to_state(self) -> dict:
+        """Plain data (constant size: moments, the reference and ADWIN's buckets)."""
+        return {"metric": self.metric, "min_labels": self.min_labels, "alpha": self.alpha,
+                "min_effect": self.min_effect, "reference_size": self.reference_size,
+                "adwin_delta": self.adwin_delta,
+                "reference": list(self.reference) if self.reference else None,
+                "building": list(self._building), "current": list(self._current),
+                "adwin": detector_to_state(self._adwin), "adwin_drift": self._adwin_drift}
+
+    @classmethod
+    def from_state(cls, state: dict) -> DecayDetector:
+        out = cls(state["metric"], state["min_labels"], state["alpha"], state["min_effect"],
+                  state["reference_size"], state["adwin_delta"])
+        ref = state["reference"]
+        out.reference = (float(ref[0]), float(ref[1]), int(ref[2])) if ref else None
+        out._building, out._current = list(state["building"]), list(state["current"])
+        out._adwin = detector_from_state(state["adwin"]) or out._adwin
+        out._adwin_drift = bool(state["adwin_drift"])
+        return out
 
     def set_reference(self, metrics: dict, n: int) -> None:
         """Reference from window metrics (``accuracy``, or ``mae`` and ``rmse``) over n labels."""

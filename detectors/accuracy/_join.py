@@ -4,6 +4,8 @@ from __future__ import annotations
 
 __all__ = ["LabelJoin"]
 
+# What the join keeps of a held prediction (besides its id): all it reads when joining.
+_PREDICTION_KEYS = ("ts", "prediction", "score", "model", "model_version")
 _COUNTERS = ("predictions", "labels", "joined", "label_before_prediction", "duplicate_label",
              "duplicate_prediction", "missing_id", "label_too_late", "unknown_expired",
              "predictions_unlabeled_expired", "evicted_overflow")
@@ -105,6 +107,37 @@ class LabelJoin:
     @property
     def pending(self) -> dict[str, int]:
         return {"predictions": len(self._predictions), "labels": len(self._labels)}
+
+    def to_state(self) -> dict:
+        """Plain data, columnar, in arrival order (expiry depends on it). Grows with the held
+        entries: ~60 bytes per pending prediction before compression, at most
+        ``max_pending`` per table."""
+        preds = self._predictions.values()
+        labels = self._labels.values()
+        return {
+            "ttl_s": self.ttl_s, "max_pending": self.max_pending,
+            "counters": dict(self.counters),
+            "predictions": {"ids": list(self._predictions),
+                            **{k: [p.get(k) for p in preds] for k in _PREDICTION_KEYS}},
+            "labels": {"ids": list(self._labels), "ts": [e["ts"] for e in labels],
+                       "label": [e.get("label") for e in labels]},
+            "joined": {"ids": list(self._joined), "ts": list(self._joined.values())},
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> LabelJoin:
+        out = cls(state["ttl_s"], state["max_pending"])
+        out.counters.update(state["counters"])
+        preds = state["predictions"]
+        columns = [preds[k] for k in _PREDICTION_KEYS]
+        for pid, *values in zip(preds["ids"], *columns, strict=True):
+            out._predictions[pid] = {"prediction_id": pid, **dict(zip(_PREDICTION_KEYS, values,
+                                                                       strict=True))}
+        labels = state["labels"]
+        for pid, ts, label in zip(labels["ids"], labels["ts"], labels["label"], strict=True):
+            out._labels[pid] = {"prediction_id": pid, "ts": ts, "label": label}
+        out._joined = dict(zip(state["joined"]["ids"], state["joined"]["ts"], strict=True))
+        return out
 
 
 def _pop_older(table: dict, cutoff: float, ts_of) -> int:

@@ -50,6 +50,22 @@ class AccuracyWindow:
     def n(self) -> int:
         return len(self.y_true)
 
+    def to_state(self) -> dict:
+        """Plain data: the window's pairs (bounded by the window size of its owner)."""
+        return {"task": self.task, "positive": self.positive, "max_classes": self.max_classes,
+                "y_true": list(self.y_true), "y_pred": list(self.y_pred),
+                "scores": list(self.scores), "latencies": list(self.latencies),
+                "predictions": self.predictions}
+
+    @classmethod
+    def from_state(cls, state: dict) -> AccuracyWindow:
+        out = cls(task=state["task"], max_classes=state["max_classes"])
+        out.positive = state["positive"]
+        out.y_true, out.y_pred = list(state["y_true"]), list(state["y_pred"])
+        out.scores, out.latencies = list(state["scores"]), list(state["latencies"])
+        out.predictions = state["predictions"]
+        return out
+
     def infer_task(self) -> str:
         if self.task:
             return self.task

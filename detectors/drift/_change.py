@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from .._riverstate import detector_from_state, detector_to_state
 from ._coerce import numeric_array
 from ._methods import NUMERIC
 from ._profile import ReferenceProfile
@@ -76,6 +77,23 @@ class WindowChange:
     def drift_detected(self) -> bool:
         """Whether any key's detector fired on the last update."""
         return bool(self.drifted)
+
+    def to_state(self) -> dict[str, Any]:
+        """Plain data: each key's detector in River's own serial form (``_riverstate``); about
+        1.4 KB per ADWIN key."""
+        return {"detectors": {k: detector_to_state(d) for k, d in self.detectors.items()},
+                "drifted": list(self.drifted)}
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any], detector: Any = None) -> WindowChange:
+        """Rebuild from :meth:`to_state`; ``detector`` is the prototype, as in the
+        constructor. A key whose saved detector cannot be loaded here starts fresh."""
+        out = cls(detector)
+        for key, saved in state["detectors"].items():
+            loaded = detector_from_state(saved)
+            out.detectors[key] = loaded if loaded is not None else out.detector.clone()
+        out.drifted = tuple(state["drifted"])
+        return out
 
 
 def window_means(

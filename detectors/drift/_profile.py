@@ -69,6 +69,19 @@ class NumericProfile(ColumnProfile):
         """Count of each value in ``values``."""
         return np.diff(self.cum)
 
+    def to_state(self) -> dict:
+        """Plain-data form (arrays stay numpy); :meth:`from_state` rebuilds an equal profile."""
+        return {"kind": NUMERIC, "name": self.name, "n": self.n,
+                "missing_share": self.missing_share, "default_method": self.default_method,
+                "mean": self.mean, "std": self.std, "min": self.min, "max": self.max,
+                "n_unique": self.n_unique, "exact": self.exact, "values": self.values,
+                "cum_counts": self.cum_counts, "edges": self.edges, "hist": self.hist}
+
+    @classmethod
+    def from_state(cls, state: Mapping) -> NumericProfile:
+        fields_ = {k: v for k, v in state.items() if k != "kind"}
+        return cls(**fields_)
+
     @classmethod
     def from_values(
         cls, name: str, values: Sequence | np.ndarray, max_sample: int = MAX_SAMPLE
@@ -140,6 +153,18 @@ class CategoricalProfile(ColumnProfile):
             categories=tuple(counts), counts=np.fromiter(counts.values(), np.int64, len(counts)),
         )  # fmt: skip
 
+    def to_state(self) -> dict:
+        """Plain-data form; :meth:`from_state` rebuilds an equal profile."""
+        return {"kind": CATEGORICAL, "name": self.name, "n": self.n,
+                "missing_share": self.missing_share, "default_method": self.default_method,
+                "categories": [_plain(c) for c in self.categories], "counts": self.counts}
+
+    @classmethod
+    def from_state(cls, state: Mapping) -> CategoricalProfile:
+        fields_ = {k: v for k, v in state.items() if k != "kind"}
+        fields_["categories"] = tuple(fields_["categories"])
+        return cls(**fields_)
+
     @property
     def frequencies(self) -> dict:
         """Category -> share of the non-missing reference."""
@@ -184,3 +209,22 @@ class ReferenceProfile:
 
     def __getitem__(self, name: str) -> ColumnProfile:
         return self.columns[name]
+
+    def to_state(self) -> dict:
+        """Plain-data form (``{"columns": [column state, ...]}`` in column order), for
+        checkpoints and the store; :meth:`from_state` rebuilds an equal profile."""
+        return {"columns": [col.to_state() for col in self.columns.values()]}  # type: ignore[attr-defined]
+
+    @classmethod
+    def from_state(cls, state: Mapping) -> ReferenceProfile:
+        kinds = {NUMERIC: NumericProfile, CATEGORICAL: CategoricalProfile}
+        columns: dict[str, ColumnProfile] = {}
+        for col in state["columns"]:
+            profile = kinds[col["kind"]].from_state(col)  # type: ignore[attr-defined]
+            columns[profile.name] = profile
+        return cls(columns=columns)
+
+
+def _plain(value: object) -> object:
+    """A category as a plain Python value (numpy scalars -> their Python equivalent)."""
+    return value.item() if isinstance(value, np.generic) else value

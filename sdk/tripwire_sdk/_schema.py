@@ -12,12 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from .topics import BY_EVENT_TYPE
+
 SCHEMA_VERSION = 1
-TOPICS: dict[str, str] = {
-    "prediction": "tripwire.predictions",
-    "label": "tripwire.labels",
-    "llm": "tripwire.llm",
-}
+TOPICS: dict[str, str] = dict(BY_EVENT_TYPE)  # event type -> its input topic
 
 NAME_MAX = 1024  # identifiers: event_id, model, app, versions, prediction_id, service, user
 _INT_MAX = 2**63  # integers beyond this cannot become a float64 or a ClickHouse Int64

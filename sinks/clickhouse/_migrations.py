@@ -97,6 +97,13 @@ MIGRATIONS.append((6, "delivery attempts name the alert state changes and trigge
     "ALTER TABLE webhook_deliveries ADD COLUMN IF NOT EXISTS refs Array(String) DEFAULT []",
 ]))
 
+MIGRATIONS.append((7, "monitor state per entity (checkpoint copies); whole-worker snapshots go", [
+    f"""CREATE TABLE IF NOT EXISTS entity_state (
+        entity_type LowCardinality(String), entity String, partition UInt32, ts Float64,
+        state String, ingested_at DateTime64(3) DEFAULT now64(3)
+    ) {_RMT} ORDER BY (entity_type, entity)""",
+    "DROP TABLE IF EXISTS monitor_state",
+]))
+
 TABLES = ("predictions", "labels", "llm_events", "deadletter", "signals", "alerts", "triggers",
-          "webhook_deliveries", "reference_profiles", "llm_judgements",
-          "monitor_state")
+          "webhook_deliveries", "reference_profiles", "llm_judgements", "entity_state")

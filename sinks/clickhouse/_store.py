@@ -42,7 +42,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "webhook_deliveries": ("destination", "webhook_id", "kind", "entity", "attempt", "status",
                            "ok", "latency_ms", "error", "ts", "refs"),
     "reference_profiles": ("model", "model_version", "source", "created_ts", "profile"),
-    "monitor_state": ("worker_id", "ts", "state"),
+    "entity_state": ("entity_type", "entity", "partition", "ts", "state"),
     "llm_judgements": ("event_id", "ts", "app", "prompt_version", "grounded", "score", "reason",
                        "cost_usd", "latency_ms", "model"),
 }

@@ -13,13 +13,15 @@ import logging
 import threading
 from typing import Any
 
+from tripwire_sdk import topics
+
 from ._log import ROW_FIELDS
 
 __all__ = ["KafkaDeliveryLog", "DELIVERIES_TOPIC"]
 
 log = logging.getLogger("tripwire.webhooks")
 
-DELIVERIES_TOPIC = "tripwire.deliveries"
+DELIVERIES_TOPIC = topics.DELIVERIES
 
 
 class KafkaDeliveryLog:

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from tripwire_sdk import topics
+
 from sinks.webhooks import (
     Deliverer,
     DeliveryLog,
@@ -27,8 +29,8 @@ from sinks.webhooks import (
 __all__ = ["TOPICS", "DeliveryPipeline", "EventClock", "OffsetTracker"]
 
 log = logging.getLogger("tripwire.delivery")
-TOPICS = ("tripwire.alerts", "tripwire.triggers")
-_KIND_BY_TOPIC = {"tripwire.alerts": "alert", "tripwire.triggers": "trigger"}
+TOPICS = (topics.ALERTS, topics.TRIGGERS)
+_KIND_BY_TOPIC = {topics.ALERTS: "alert", topics.TRIGGERS: "trigger"}
 Token = tuple[str, int, int]  # (topic, partition, offset)
 
 

@@ -71,6 +71,23 @@ class _VersionWindow:
         ts = float(event["ts"])
         self.start, self.end = min(self.start, ts), max(self.end, ts)
 
+    # The saved fields; one missing from an older checkpoint keeps its initial value.
+    _STATE = ("n", "hallucinated", "grounded", "feedback_n", "negative", "cost", "latency",
+              "tokens_in", "tokens_out", "start", "end")
+
+    def to_state(self) -> dict[str, Any]:
+        """Plain data: counts and sums, plus the window's groundedness and latency values
+        (at most ``llm_window_events`` each)."""
+        return {name: getattr(self, name) for name in self._STATE}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> _VersionWindow:
+        out = cls()
+        for name in cls._STATE:
+            if name in state:
+                setattr(out, name, state[name])
+        return out
+
     def metrics(self) -> dict[str, float]:
         out = {"hallucination.rate": self.hallucinated / self.n,
                "cost.per_request": self.cost / self.n, "cost.total": self.cost,
@@ -88,13 +105,29 @@ class _VersionWindow:
 class AppMonitor:
     """One LLM app: per-prompt-version windows; budgets and the rollback comparison."""
 
-    def __init__(self, app: str, config: MonitorConfig, budgets: BudgetTracker,
-                 comparator: PromptVersionComparator) -> None:
+    def __init__(self, app: str, config: MonitorConfig) -> None:
         self.app = app
         self.config = config
-        self.budgets = budgets
-        self.comparator = comparator
+        self.budgets = BudgetTracker(config.budgets)
+        self.comparator = PromptVersionComparator()
         self.windows: dict[str, _VersionWindow] = {}
+
+    def to_state(self) -> dict[str, Any]:
+        """Plain data: the open window per prompt version, budget scopes, comparator counts."""
+        return {"windows": [[v, w.to_state()] for v, w in self.windows.items()],
+                "budgets": self.budgets.to_state(), "comparator": self.comparator.to_state()}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], app: str, config: MonitorConfig,
+                   keep_budgets: bool = True) -> AppMonitor:
+        """Rebuild from :meth:`to_state`; ``keep_budgets=False`` starts the budget periods
+        fresh (the configured budgets changed, so saved scopes may belong to other ones)."""
+        out = cls(app, config)
+        out.windows = {v: _VersionWindow.from_state(w) for v, w in state["windows"]}
+        if keep_budgets:
+            out.budgets.load_state(state["budgets"])
+        out.comparator.load_state(state["comparator"])
+        return out
 
     def observe(self, event: dict[str, Any],
                 enrich: dict[str, Any]) -> tuple[list[dict], dict | None]:

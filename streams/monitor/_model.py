@@ -56,15 +56,36 @@ class _Window:
         if ts > self.end:
             self.end = ts
 
-    @property
-    def columns(self) -> dict[str, list[Any]]:
-        """One list per feature seen in the window (absent in a row = None), plus the
-        prediction column."""
+    def to_state(self) -> dict[str, Any]:
+        """Columnar plain data: feature names in first-seen order, one list per feature (None
+        where a row lacks it), the predictions and the event-time bounds."""
+        names = list(self._names())
+        return {"names": names, "columns": [[row.get(n) for row in self.rows] for n in names],
+                "predictions": list(self.predictions), "start": self.start, "end": self.end}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> _Window:
+        out = cls()
+        names = state["names"]
+        out.rows = [dict(zip(names, values, strict=True))
+                    for values in zip(*state["columns"], strict=True)] if names else \
+            [{} for _ in state["predictions"]]
+        out.predictions = list(state["predictions"])
+        out.start, out.end = state["start"], state["end"]
+        return out
+
+    def _names(self) -> dict[str, None]:
         names: dict[str, None] = {}
         for row in self.rows:
             if len(row) != len(names) or row.keys() - names.keys():
                 names.update(dict.fromkeys(row))
-        out = {name: [row.get(name) for row in self.rows] for name in names}
+        return names
+
+    @property
+    def columns(self) -> dict[str, list[Any]]:
+        """One list per feature seen in the window (absent in a row = None), plus the
+        prediction column."""
+        out = {name: [row.get(name) for row in self.rows] for name in self._names()}
         out[PREDICTION_COLUMN] = list(self.predictions)
         return out
 
@@ -78,6 +99,22 @@ class _Version:
         self.window = _Window()
         self.change = WindowChange()
         self.thresholds: dict[str, dict[str, Any]] | None = None  # noise-calibrated
+
+    def to_state(self) -> dict[str, Any]:
+        return {"profile": self.profile.to_state() if self.profile else None,
+                "reference": self.reference.to_state(), "window": self.window.to_state(),
+                "change": self.change.to_state(), "thresholds": self.thresholds}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> _Version:
+        out = cls()
+        profile = state["profile"]
+        out.profile = ReferenceProfile.from_state(profile) if profile else None
+        out.reference = _Window.from_state(state["reference"])
+        out.window = _Window.from_state(state["window"])
+        out.change = WindowChange.from_state(state["change"])
+        out.thresholds = state["thresholds"]
+        return out
 
 
 class ModelMonitor:
@@ -100,17 +137,36 @@ class ModelMonitor:
         self.decay_version: str | None = None
         self.last_ts = -math.inf
 
-    def __getstate__(self) -> dict[str, Any]:
-        """Snapshot state without the label join's pending entries (up to a million at high
-        volume): the worker restores those from the store (:meth:`hold_pending`)."""
-        state = dict(self.__dict__)
-        state["join"] = self.join.without_pending()
-        return state
+    def to_state(self) -> dict[str, Any]:
+        """Plain data (see the classes' own ``to_state``). Size: per version the reference
+        profile (up to ~10k values per numeric feature) and the open window's rows; the label
+        join's pending predictions (~60 bytes each) dominate at high volume."""
+        return {
+            "versions": [[name, v.to_state()] for name, v in self.versions.items()],
+            "default_profile": self.default_profile.to_state() if self.default_profile else None,
+            "join": self.join.to_state(), "accuracy": self.accuracy.to_state(),
+            "pairs": list(self.pairs), "decay": self.decay.to_state() if self.decay else None,
+            "decay_version": self.decay_version, "last_ts": self.last_ts,
+        }
 
-    def hold_pending(self, predictions: list[dict[str, Any]]) -> None:
-        """Predictions still waiting for their labels, restored after a restart."""
-        for prediction in predictions:
-            self.join.hold(prediction)
+    @classmethod
+    def from_state(cls, state: dict[str, Any], model: str, config: MonitorConfig) -> ModelMonitor:
+        out = cls(model, config)
+        out.versions = {name: _Version.from_state(v) for name, v in state["versions"]}
+        default = state["default_profile"]
+        out.default_profile = ReferenceProfile.from_state(default) if default else None
+        out.join = LabelJoin.from_state(state["join"])
+        out.accuracy = AccuracyWindow.from_state(state["accuracy"])
+        out.pairs = list(state["pairs"])
+        out.decay = DecayDetector.from_state(state["decay"]) if state["decay"] else None
+        out.decay_version, out.last_ts = state["decay_version"], state["last_ts"]
+        return out
+
+    def forget_calibration(self) -> None:
+        """Recompute the noise-calibrated drift thresholds at the next window (after a change
+        of the monitoring settings)."""
+        for version in self.versions.values():
+            version.thresholds = None
 
     # -- predictions ----------------------------------------------------------------------
     def set_reference(self, version: str, profile: ReferenceProfile) -> None:

@@ -12,47 +12,72 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from detectors.budget import BudgetTracker
-from detectors.rollback import PromptVersionComparator
-from detectors.rules import RuleEngine, TriggerPolicy
 from streams.monitor._app import AppMonitor, Enricher
 from streams.monitor._config import MonitorConfig
+from streams.monitor._entity import Entity, EntityKey
 from streams.monitor._model import ModelMonitor
 
-__all__ = ["Monitor"]
+__all__ = ["Monitor", "entity_key"]
 
 log = logging.getLogger("tripwire.monitor")
 
 
+def entity_key(event: dict[str, Any]) -> EntityKey:
+    """The entity a validated event belongs to: ("app", app) for LLM events, else
+    ("model", model)."""
+    return ("app", event["app"]) if event["type"] == "llm" else ("model", event["model"])
+
+
 class Monitor:
-    """All models and apps of one worker (the partitions it owns)."""
+    """All models and apps of one worker (the partitions it owns), one :class:`Entity` each.
+
+    Entities are independent: an entity's outputs depend only on its own events, so its state
+    can be exported (:meth:`export`), moved to another worker and restored (:meth:`restore`)
+    without touching the others.
+    """
 
     def __init__(self, config: MonitorConfig | None = None) -> None:
         self.config = config or MonitorConfig()
-        self.rules = RuleEngine(self.config.all_rules())
-        self.retrain = TriggerPolicy("retrain", cooldown_s=self.config.retrain_cooldown_s,
-                                     metrics=self.config.retrain_on)
-        self.rollback = TriggerPolicy("prompt_rollback",
-                                      cooldown_s=self.config.rollback_cooldown_s)
-        self.budgets = BudgetTracker(self.config.budgets)
-        self.comparator = PromptVersionComparator()
-        self.models: dict[str, ModelMonitor] = {}
-        self.apps: dict[str, AppMonitor] = {}
+        self.entities: dict[EntityKey, Entity] = {}
         self._enricher: Enricher | None = None
-        self._evidence: dict[tuple[str, str], dict[str, Any]] = {}
-        self._judge_windows: dict[tuple[str, str], list[float]] = {}
         self.counters = {"events": 0, "signals": 0, "alerts": 0, "triggers": 0, "verdicts": 0}
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Picklable state for snapshots; the enricher (tokenizer, price tables) is rebuilt."""
-        state = dict(self.__dict__)
-        state["_enricher"] = None
-        return state
 
     @classmethod
     def from_settings(cls, settings: Any) -> Monitor:
         return cls(MonitorConfig.from_settings(settings.monitoring,
                                                judge_window=settings.judge.window))
+
+    @property
+    def models(self) -> dict[str, ModelMonitor]:
+        """Model name -> its monitor (a view of the model entities)."""
+        return {k[1]: e.monitor for k, e in self.entities.items()  # type: ignore[misc]
+                if k[0] == "model"}
+
+    @property
+    def apps(self) -> dict[str, AppMonitor]:
+        """App name -> its monitor (a view of the app entities)."""
+        return {k[1]: e.monitor for k, e in self.entities.items()  # type: ignore[misc]
+                if k[0] == "app"}
+
+    # -- state that moves between workers ------------------------------------------------------
+    def export(self, key: EntityKey) -> dict[str, Any]:
+        """The versioned plain-data record of one entity's whole state."""
+        return self.entities[key].to_record(self.config)
+
+    def restore(self, record: dict[str, Any]) -> EntityKey:
+        """Install an entity from :meth:`export` (replacing any state held for it)."""
+        entity, same_settings = Entity.from_record(record, self.config)
+        if not same_settings:
+            log.warning("monitoring settings changed since %s %s was checkpointed: its state "
+                        "is kept, calibrated thresholds (and budget periods, if the budgets "
+                        "changed) start over", entity.kind, entity.name)
+        key = (entity.kind, entity.name)
+        self.entities[key] = entity
+        return key
+
+    def drop(self, key: EntityKey) -> None:
+        """Forget an entity (its partition moved to another worker)."""
+        self.entities.pop(key, None)
 
     # -- enrichment ----------------------------------------------------------------------------
     def enrich_llm(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -75,11 +100,11 @@ class Monitor:
             self.counters["events"] += 1
             kind = event["type"]
             if kind == "prediction":
-                self._after_model(event["model"], self._model(event["model"])
-                                  .observe_prediction(event), out)
+                entity = self._entity("model", event["model"])
+                self._after_model(entity, entity.monitor.observe_prediction(event), out)
             elif kind == "label":
-                self._after_model(event["model"], self._model(event["model"])
-                                  .observe_label(event), out)
+                entity = self._entity("model", event["model"])
+                self._after_model(entity, entity.monitor.observe_label(event), out)
             elif kind == "llm":
                 self._observe_llm(event, out)
         return out
@@ -88,68 +113,67 @@ class Monitor:
         """Count one LLM-judge verdict (app, prompt_version, grounded, ts); every
         ``judge_window`` verdicts of a prompt version give a ``judge.hallucination_rate``."""
         self.counters["verdicts"] += 1
-        key = (verdict["app"], verdict["prompt_version"])
-        window = self._judge_windows.setdefault(key, [0, 0, float("inf"), float("-inf")])
+        entity = self._entity("app", verdict["app"])
+        version = verdict["prompt_version"]
+        window = entity.judge.setdefault(version, [0, 0, float("inf"), float("-inf")])
         ts = float(verdict["ts"])
         window[0] += 1
         window[1] += not verdict["grounded"]
         window[2], window[3] = min(window[2], ts), max(window[3], ts)
         if window[0] < self.config.judge_window:
             return []
-        del self._judge_windows[key]
-        signal = {"kind": "signal", "entity_type": "app", "entity": key[0],
-                  "metric": "judge.hallucination_rate", "dimension": key[1],
+        del entity.judge[version]
+        signal = {"kind": "signal", "entity_type": "app", "entity": entity.name,
+                  "metric": "judge.hallucination_rate", "dimension": version,
                   "value": window[1] / window[0], "threshold": None, "n": window[0],
                   "window_start": window[2], "window_end": window[3], "ts": window[3]}
         out = [signal]
-        self._evaluate([signal], out)
+        self._evaluate(entity, [signal], out)
         return out
 
     def set_reference(self, model: str, version: str, profile: Any) -> None:
         """Install a prebuilt reference profile (from the store or ``tripwire reference set``)."""
-        self._model(model).set_reference(version, profile)
+        self._entity("model", model).monitor.set_reference(version, profile)  # type: ignore[union-attr]
 
-    def _model(self, name: str) -> ModelMonitor:
-        monitor = self.models.get(name)
-        if monitor is None:
-            monitor = self.models[name] = ModelMonitor(name, self.config)
-        return monitor
+    def _entity(self, kind: str, name: str) -> Entity:
+        entity = self.entities.get((kind, name))
+        if entity is None:
+            entity = self.entities[(kind, name)] = Entity.new(kind, name, self.config)
+        return entity
 
-    def _after_model(self, model: str, records: list[dict[str, Any]],
+    def _after_model(self, entity: Entity, records: list[dict[str, Any]],
                      out: list[dict[str, Any]]) -> None:
         if not records:
             return
         out.extend(records)
-        changed = self._evaluate(records, out)
+        changed = self._evaluate(entity, records, out)
         if changed:
             ts = max(float(r["ts"]) for r in records)
-            firing = self.rules.firing(model)
-            trigger = self.retrain.decide("model", model, ts, firing)
+            firing = entity.rules.firing(entity.name)
+            trigger = entity.trigger.decide("model", entity.name, ts, firing)
             if trigger:
-                decay = self._evidence.get((model, "accuracy.decay"), {})
+                decay = entity.evidence.get("accuracy.decay", {})
                 trigger["reason"] = [_describe(r, decay) for r in trigger["reason"]]
                 self._emit_trigger(trigger, out)
 
     def _observe_llm(self, event: dict[str, Any], out: list[dict[str, Any]]) -> None:
-        app = event["app"]
-        monitor = self.apps.get(app)
-        if monitor is None:
-            monitor = self.apps[app] = AppMonitor(app, self.config, self.budgets,
-                                                  self.comparator)
+        entity = self._entity("app", event["app"])
+        monitor: AppMonitor = entity.monitor  # type: ignore[assignment]
         records, verdict = monitor.observe(event, self.enrich_llm(event))
         for record in records:
             if record.get("kind") == "alert":  # budgets raise alerts directly
                 self.counters["alerts"] += 1
         out.extend(records)
-        self._evaluate([r for r in records if r.get("kind") == "signal"], out)
+        self._evaluate(entity, [r for r in records if r.get("kind") == "signal"], out)
         if verdict:
             evidence = dict(verdict)
-            trigger = self.rollback.decide("app", app, float(event["ts"]),
-                                           self.rules.firing(app), evidence=evidence)
+            trigger = entity.trigger.decide("app", entity.name, float(event["ts"]),
+                                            entity.rules.firing(entity.name), evidence=evidence)
             if trigger:
                 self._emit_trigger(trigger, out)
 
-    def _evaluate(self, records: list[dict[str, Any]], out: list[dict[str, Any]]) -> bool:
+    def _evaluate(self, entity: Entity, records: list[dict[str, Any]],
+                  out: list[dict[str, Any]]) -> bool:
         """Run signals through the rules; append alert changes; True when any alert changed."""
         changed = False
         for record in records:
@@ -157,8 +181,8 @@ class Monitor:
                 continue
             self.counters["signals"] += 1
             if record.get("evidence"):
-                self._evidence[(record["entity"], record["metric"])] = record["evidence"]
-            for alert in self.rules.observe(record):
+                entity.evidence[record["metric"]] = record["evidence"]
+            for alert in entity.rules.observe(record):
                 if record.get("evidence"):
                     alert["evidence"]["signal"] = record["evidence"]
                 out.append(alert)
@@ -170,7 +194,7 @@ class Monitor:
         out.append(trigger)
         self.counters["triggers"] += 1
         log.info("trigger %s for %s: %s", trigger["type"], trigger["entity"],
-                    "; ".join(trigger["reason"]))
+                 "; ".join(trigger["reason"]))
 
 
 def _describe(reason: str, decay: dict[str, Any]) -> str:

@@ -8,8 +8,9 @@ import orjson
 import pytest
 from tripwire_sdk.events import validate
 
-from sinks.clickhouse import ClickHouseStore, ReadModel, prediction_row
+from sinks.clickhouse import ClickHouseStore, ReadModel
 from streams.app import create_app
+from streams.checkpoint import encode
 from tripwire.settings import load_settings
 from tripwire.synth import llm_stream, model_stream
 
@@ -74,34 +75,41 @@ def test_llm_agent_enriches_events_with_tokens_cost_and_groundedness(app_and_wor
     assert all(r["groundedness"] is not None for r in rows)
 
 
-def test_monitor_state_survives_a_restart_through_the_snapshot(app_and_worker, chdb_path) -> None:
+def test_monitor_state_survives_a_restart_through_the_store_copy(app_and_worker) -> None:
+    """Without a broker (the embedded one forgets its topics when it stops) a restarted worker
+    takes each entity's state from its store copy, the label join's pending predictions
+    included; a checkpoint writes only entities that changed."""
     app, worker = app_and_worker
-    events = list(model_stream(3000, model="snap-model", seed=4, label_share=0.5))
-
-    predictions = [validate(e) for e in events if e["type"] == "prediction"]
-    worker.store.write_rows("predictions", [prediction_row(e) for e in predictions])
+    worker.checkpoints.kafka = None
+    events = [validate(e) for e in model_stream(3000, model="snap-model", seed=4,
+                                                label_share=0.5)]
+    messages = [("tripwire.predictions", 0, i, orjson.dumps(events[i * 100:(i + 1) * 100]))
+                for i in range(len(events) // 100 + 1)]
 
     async def run() -> None:
-        worker.monitor.observe(predictions)
+        for message in messages:
+            await worker.handle([message])
         assert await worker.snapshot()
         assert not await worker.snapshot()  # unchanged: nothing written
 
     asyncio.run(run())
-    before = worker.monitor.models["snap-model"]
+    key = ("model", "snap-model")
+    before = encode(worker.monitor.export(key))
+    assert worker.monitor.models["snap-model"].join.pending["predictions"] > 0
 
     settings = load_settings(kafka_bootstrap="127.0.0.1:1", api_port=1)
     _, restarted = create_app(settings)
+    restarted.checkpoints.kafka = None
+    restarted.store, restarted.read_model = worker.store, worker.read_model
+    restarted.ready.set()
 
     async def reopen() -> None:
-        await restarted._restore_snapshot(worker.store)
-        # The snapshot leaves the join's pending predictions out; they come from the store.
-        assert restarted.monitor.models["snap-model"].join.pending["predictions"] == 0
-        await restarted._restore_label_join(worker.store)
+        restarted.checkpoints.assigned({0})
+        await restarted.checkpoints.wait_restored({0})
 
     asyncio.run(reopen())
-    after = restarted.monitor.models["snap-model"]
-    assert after.join.pending == before.join.pending and after.join.pending["predictions"] > 0
-    assert restarted.monitor.counters == worker.monitor.counters
+    assert encode(restarted.monitor.export(key)) == before
+    assert restarted.checkpoints.stats.restored == 1
     assert restarted.ingestor.enrich_llm == restarted.monitor.enrich_llm
 
 

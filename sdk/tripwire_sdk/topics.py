@@ -1,0 +1,35 @@
+"""Names of Tripwire's Kafka topics: the one place they are spelled.
+
+Input topics carry events (keyed by model or app); the output topics carry the monitor's
+records (docs/contracts.md) for anyone to consume; ``CHECKPOINTS`` is the worker's own
+compacted state topic.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ALERTS", "ALL", "CHECKPOINTS", "DEADLETTER", "DELIVERIES", "INPUT", "LABELS", "LLM",
+           "OUTPUT_BY_KIND", "PREDICTIONS", "SIGNALS", "TOPIC_CONFIGS", "TRIGGERS",
+           "BY_EVENT_TYPE"]
+
+PREDICTIONS = "tripwire.predictions"
+LABELS = "tripwire.labels"
+LLM = "tripwire.llm"
+SIGNALS = "tripwire.signals"
+ALERTS = "tripwire.alerts"
+TRIGGERS = "tripwire.triggers"
+DEADLETTER = "tripwire.deadletter"
+DELIVERIES = "tripwire.deliveries"
+CHECKPOINTS = "tripwire.checkpoints"
+
+INPUT = (PREDICTIONS, LABELS, LLM)
+BY_EVENT_TYPE = {"prediction": PREDICTIONS, "label": LABELS, "llm": LLM}
+OUTPUT_BY_KIND = {"signal": SIGNALS, "alert": ALERTS, "trigger": TRIGGERS}
+ALL = (*INPUT, SIGNALS, ALERTS, TRIGGERS, DEADLETTER, DELIVERIES, CHECKPOINTS)
+
+# Topic-level settings given when Tripwire creates a topic (others take the broker's defaults).
+# Checkpoints keep the latest record per key; small segments let compaction run within
+# minutes; records may be up to 1 MB (state is written in 512 KB parts).
+TOPIC_CONFIGS: dict[str, dict[str, str]] = {
+    CHECKPOINTS: {"cleanup.policy": "compact", "segment.ms": "600000",
+                  "min.cleanable.dirty.ratio": "0.1", "max.message.bytes": "1048588"},
+}
