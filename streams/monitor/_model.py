@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from detectors.accuracy import AccuracyWindow, DecayDetector, LabelJoin
-from detectors.drift import ReferenceProfile, WindowChange, compare, window_means
+from detectors.drift import MeanShiftBurst, ReferenceProfile, WindowChange, compare, window_means
+from detectors.performance import PerformanceEstimator
 from streams.monitor._calibrate import calibrated_thresholds
 from streams.monitor._config import MonitorConfig
 
@@ -78,6 +79,8 @@ class _Version:
         self.window = _Window()
         self.change = WindowChange()
         self.thresholds: dict[str, dict[str, Any]] | None = None  # noise-calibrated
+        self.burst: MeanShiftBurst | None = None  # built from the profile on first use
+        self.estimator = PerformanceEstimator()  # label-free performance (CBPE)
 
 
 class ModelMonitor:
@@ -89,6 +92,7 @@ class ModelMonitor:
         overrides = config.for_model(model)
         self.window_events = overrides.window_events or config.window_events
         self.reference_events = overrides.reference_events or config.reference_events
+        self.burst_events = max(self.window_events // 4, 50)
         self.per_column = {**{k: {"method": v} for k, v in config.drift_method.items()},
                            **overrides.features}
         self.versions: dict[str, _Version] = {}
@@ -121,10 +125,10 @@ class ModelMonitor:
             for state in self.versions.values():
                 if state.profile is None:
                     state.profile, state.reference = profile, _Window()
-                    state.thresholds = None
+                    state.thresholds = state.burst = None
             return
         state = self.versions.setdefault(version, _Version())
-        state.profile, state.thresholds = profile, None
+        state.profile, state.thresholds, state.burst = profile, None, None
 
     def observe_prediction(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         version = str(event.get("model_version") or "")
@@ -144,6 +148,9 @@ class ModelMonitor:
                 out += self._build_reference(version, state)
             return out
         state.window.add(event)
+        state.estimator.add_prediction(event.get("score"), float(event["ts"]))
+        if state.window.n % self.burst_events == 0:
+            out += self._burst(version, state, float(event["ts"]))
         if self._window_closes(state.window, float(event["ts"])):
             out += self._close_drift_window(version, state)
         return out
@@ -194,9 +201,38 @@ class ModelMonitor:
                            start, end))
         changed = state.change.update(window_means(profile, current)).drifted
         out.append(_signal(self.model, "drift.change", "", len(changed), None, n, start, end))
+        out += self._estimated(state, window)
         for record in out:
             record["model_version"] = version
         return out
+
+    def _burst(self, version: str, state: _Version, ts: float) -> list[dict[str, Any]]:
+        """``drift.burst`` of the last quarter window: see ``detectors.drift.MeanShiftBurst``."""
+        if state.burst is None:
+            assert state.profile is not None
+            state.burst = MeanShiftBurst.from_profile(state.profile, self.burst_events,
+                                                      skip=(PREDICTION_COLUMN,),
+                                                      share=self.config.drift_share)
+        if not state.burst.usable:
+            return []
+        rows = state.window.rows[-self.burst_events:]
+        value, threshold, names, start = state.burst.update(rows, state.window.start, ts)
+        record = _signal(self.model, "drift.burst", "", value, threshold, len(rows), start, ts)
+        record["model_version"] = version
+        if names:
+            record["evidence"] = {"features": names}
+        return [record]
+
+    def _estimated(self, state: _Version, window: _Window) -> list[dict[str, Any]]:
+        """``estimated.*`` of a closing drift window (CBPE, see detectors.performance)."""
+        return [self._from_estimator(o) for o in
+                state.estimator.close_window(window.predictions, window.start, window.end)]
+
+    def _from_estimator(self, output: tuple) -> dict[str, Any]:
+        metric, value, threshold, n, start, end, ts = output
+        record = _signal(self.model, metric, "", value, threshold, n, start, end)
+        record["ts"] = ts
+        return record
 
     def _per_column(self, profile: ReferenceProfile) -> dict[str, dict[str, Any]]:
         return {k: v for k, v in self.per_column.items() if k in profile.columns}
@@ -211,11 +247,18 @@ class ModelMonitor:
     def _joined(self, pair: dict[str, Any] | None) -> list[dict[str, Any]]:
         if pair is None:
             return []
+        out = []
+        version = str(pair.get("model_version") or "")
+        state = self.versions.get(version)
+        if state is not None:
+            out = [self._from_estimator(o) for o in state.estimator.add_label(pair)]
+            for record in out:
+                record["model_version"] = version
         self.accuracy.add(pair)
         self.pairs.append(pair)
         if self.accuracy.n < self.config.min_labels:
-            return []
-        return self._close_accuracy_window()
+            return out
+        return out + self._close_accuracy_window()
 
     def _close_accuracy_window(self) -> list[dict[str, Any]]:
         window, self.accuracy = self.accuracy, AccuracyWindow(task=self.accuracy.task)

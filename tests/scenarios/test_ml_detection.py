@@ -233,11 +233,13 @@ def broad(agrawal_model) -> list[dict]:
     return results
 
 
-def test_broad_covariate_change_retrains_via_drift_share(broad):
+def test_broad_covariate_change_retrains_within_1000_predictions(broad):
+    # most features move together: drift.burst (a quarter-window mean scan) calls it before
+    # the 2-window drift.share rule could
     for r in broad:
         assert r["false_alarms"] == 0, r["early"]
-        assert r["retrains"] and r["delay_windows"] <= 5, r
-        assert any(x.startswith("drift.share") for x in r["reason"]), r["reason"]
+        assert r["retrains"] and r["delay_events"] <= 1000, r
+        assert any(x.startswith(("drift.burst", "drift.share")) for x in r["reason"]), r
 
 
 # -- (f) the retrained model, deployed as a new version, is judged on its own accuracy -------------
