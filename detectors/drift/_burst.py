@@ -4,16 +4,17 @@ Drift windows (``window_events`` predictions, 2 bad windows for an alert) take 1
 windows to call even a clear shift of most features. :class:`MeanShiftBurst` looks every
 ``hop`` predictions (a quarter of a window in the monitor) at the mean of each numeric feature
 over the last 1, 2, ... ``scales`` hops, as a z-score against the reference
-(``(mean - ref mean) / (ref std / sqrt(n))``). A feature has *burst* at a scale when
+(``(mean - ref mean) / (ref std * sqrt(1 / n + 1 / n_ref))``: the reference mean is itself an
+estimate from ``n_ref`` values). A feature has *burst* at a scale when
 ``|z| >= z`` (default 5: a 3e-7 two-sided tail per feature and scale on an unchanged i.i.d.
 stream); the value is the largest share of burst features at any one scale, and the threshold
-is ``max(share, min_features / features)`` — most features at once, and at least three. The
-longest scale sees shifts of ~0.16 reference std (5 / sqrt(1000)), the shortest reacts to large
-ones within one hop.
+is ``max(share, min_features / features)`` — most features at once, and at least three. With a 2,000-event
+reference, the longest scale (1,000 events) sees shifts of ~0.2 reference std, the shortest
+reacts to large ones within one hop.
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(3)
->>> burst = MeanShiftBurst(["a", "b", "c", "d"], [0.0] * 4, [1.0] * 4, hop=250)
+>>> burst = MeanShiftBurst(["a", "b", "c", "d"], [0.0] * 4, [1.0] * 4, [2000] * 4, hop=250)
 >>> for hop in range(8):   # all four features move by 0.5 std from hop 4 on
 ...     rows = [{k: rng.normal(0.5 if hop >= 4 else 0.0) for k in "abcd"} for _ in range(250)]
 ...     print(hop, burst.update(rows)[0])
@@ -55,7 +56,7 @@ class MeanShiftBurst:
     """See the module docstring. State: two ``scales`` x features arrays, a cursor, a count."""
 
     def __init__(self, names: Sequence[str], means: Sequence[float], stds: Sequence[float],
-                 hop: int, scales: int = 4, z: float = 5.0, min_features: int = 3,
+                 ref_counts: Sequence[int], hop: int, scales: int = 4, z: float = 5.0, min_features: int = 3,
                  share: float = 0.5) -> None:
         if hop < 1 or scales < 1 or z <= 0 or min_features < 1 or not 0 < share <= 1:
             raise ValueError("need hop >= 1, scales >= 1, z > 0, min_features >= 1, "
@@ -64,6 +65,7 @@ class MeanShiftBurst:
         self.names = [str(names[i]) for i in keep]
         self.means = np.asarray([means[i] for i in keep], dtype=np.float64)
         self.stds = np.asarray([stds[i] for i in keep], dtype=np.float64)
+        self.ref_counts = np.asarray([ref_counts[i] for i in keep], dtype=np.float64)
         self.hop, self.scales, self.z = hop, scales, z
         self.min_features, self.share = min_features, share
         self.sums = np.zeros((scales, len(self.names)))
@@ -80,7 +82,8 @@ class MeanShiftBurst:
         cols = [c for name, c in profile.columns.items()
                 if c.kind == NUMERIC and name not in skip and c.n > 0]
         return cls([c.name for c in cols], [c.mean for c in cols],  # type: ignore[attr-defined]
-                   [c.std for c in cols], hop, **kwargs)  # type: ignore[attr-defined]
+                   [c.std for c in cols], [c.n for c in cols], hop,  # type: ignore[attr-defined]
+                   **kwargs)
 
     @property
     def usable(self) -> bool:
@@ -105,7 +108,8 @@ class MeanShiftBurst:
         order = [(slot - k) % self.scales for k in range(self.filled)]
         sums, counts = np.cumsum(self.sums[order], axis=0), np.cumsum(self.counts[order], axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            z = (sums / counts - self.means) / (self.stds / np.sqrt(counts))
+            z = (sums / counts - self.means) / (
+                self.stds * np.sqrt(1.0 / counts + 1.0 / self.ref_counts))
         burst = (np.abs(z) >= self.z) & (counts >= _MIN_COUNT)
         evaluated = max(int((counts[-1] >= _MIN_COUNT).sum()), 1)
         best = int(np.argmax(burst.sum(axis=1)))
@@ -116,14 +120,15 @@ class MeanShiftBurst:
 
     def to_state(self) -> dict[str, Any]:
         return {"version": 1, "names": list(self.names), "means": self.means.copy(),
-                "stds": self.stds.copy(), "hop": self.hop, "scales": self.scales, "z": self.z,
+                "stds": self.stds.copy(), "ref_counts": self.ref_counts.copy(), "hop": self.hop, "scales": self.scales, "z": self.z,
                 "min_features": self.min_features, "share": self.share,
                 "sums": self.sums.copy(), "counts": self.counts.copy(), "cursor": self.cursor,
                 "filled": self.filled, "starts": self.starts.copy(), "last_end": self.last_end}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> MeanShiftBurst:
-        out = cls(state["names"], list(state["means"]), list(state["stds"]), int(state["hop"]),
+        out = cls(state["names"], list(state["means"]), list(state["stds"]),
+                  list(state["ref_counts"]), int(state["hop"]),
                   int(state["scales"]), float(state["z"]), int(state["min_features"]),
                   float(state["share"]))
         out.sums = np.asarray(state["sums"], dtype=np.float64).copy()
