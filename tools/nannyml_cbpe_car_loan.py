@@ -44,7 +44,7 @@ def main() -> None:
     result = estimator.estimate(analysis).filter(period="analysis").to_df()
     joined = analysis.merge(targets, on="id")
     chunks = []
-    for i, row in enumerate(result.itertuples(index=False)):
+    for i in range(len(result)):
         frame = joined.iloc[i * CHUNK:(i + 1) * CHUNK]
         chunk: dict = {"index": i, "start_row": i * CHUNK, "end_row": (i + 1) * CHUNK - 1,
                        "realised": realised(frame)}

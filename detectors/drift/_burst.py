@@ -8,9 +8,9 @@ over the last 1, 2, ... ``scales`` hops, as a z-score against the reference
 estimate from ``n_ref`` values). A feature has *burst* at a scale when
 ``|z| >= z`` (default 5: a 3e-7 two-sided tail per feature and scale on an unchanged i.i.d.
 stream); the value is the largest share of burst features at any one scale, and the threshold
-is ``max(share, min_features / features)`` — most features at once, and at least three. With a 2,000-event
-reference, the longest scale (1,000 events) sees shifts of ~0.2 reference std, the shortest
-reacts to large ones within one hop.
+is ``max(share, min_features / features)`` — most features at once, and at least three.
+With a 2,000-event reference, the longest scale (1,000 events) sees shifts of ~0.2 reference
+std, the shortest reacts to large ones within one hop.
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(3)
@@ -43,20 +43,23 @@ __all__ = ["MeanShiftBurst"]
 _MIN_COUNT = 30  # values of a feature needed at a scale before its z-score counts
 
 
-def _column(rows: Sequence[dict[str, Any]], name: str) -> np.ndarray:
-    values = [row.get(name) for row in rows]
+def _matrix(rows: Sequence[dict[str, Any]], names: list[str]) -> np.ndarray:
+    """rows x names floats; None, missing keys and non-numbers are NaN."""
+    table = [list(map(row.get, names)) for row in rows]
     try:
-        return np.asarray(values, dtype=np.float64)
+        return np.asarray(table, dtype=np.float64).reshape(len(rows), len(names))
     except (TypeError, ValueError):
-        return np.asarray([v if isinstance(v, int | float) and not isinstance(v, bool)
-                           else None for v in values], dtype=np.float64)
+        return np.asarray([[v if isinstance(v, int | float) and not isinstance(v, bool)
+                            else None for v in line] for line in table],
+                          dtype=np.float64).reshape(len(rows), len(names))
 
 
 class MeanShiftBurst:
     """See the module docstring. State: two ``scales`` x features arrays, a cursor, a count."""
 
     def __init__(self, names: Sequence[str], means: Sequence[float], stds: Sequence[float],
-                 ref_counts: Sequence[int], hop: int, scales: int = 4, z: float = 5.0, min_features: int = 3,
+                 ref_counts: Sequence[int], hop: int, scales: int = 4, z: float = 5.0,
+                 min_features: int = 3,
                  share: float = 0.5) -> None:
         if hop < 1 or scales < 1 or z <= 0 or min_features < 1 or not 0 < share <= 1:
             raise ValueError("need hop >= 1, scales >= 1, z > 0, min_features >= 1, "
@@ -98,11 +101,10 @@ class MeanShiftBurst:
         slot = self.cursor
         self.starts[slot] = start if self.last_end is None else self.last_end
         self.last_end = end
-        for j, name in enumerate(self.names):
-            values = _column(rows, name)
-            finite = np.isfinite(values)
-            self.sums[slot, j] = values[finite].sum()
-            self.counts[slot, j] = finite.sum()
+        values = _matrix(rows, self.names)
+        finite = np.isfinite(values)
+        self.sums[slot] = np.where(finite, values, 0.0).sum(axis=0)
+        self.counts[slot] = finite.sum(axis=0)
         self.cursor = (slot + 1) % self.scales
         self.filled = min(self.filled + 1, self.scales)
         order = [(slot - k) % self.scales for k in range(self.filled)]
@@ -120,7 +122,8 @@ class MeanShiftBurst:
 
     def to_state(self) -> dict[str, Any]:
         return {"version": 1, "names": list(self.names), "means": self.means.copy(),
-                "stds": self.stds.copy(), "ref_counts": self.ref_counts.copy(), "hop": self.hop, "scales": self.scales, "z": self.z,
+                "stds": self.stds.copy(), "ref_counts": self.ref_counts.copy(), "hop": self.hop,
+                "scales": self.scales, "z": self.z,
                 "min_features": self.min_features, "share": self.share,
                 "sums": self.sums.copy(), "counts": self.counts.copy(), "cursor": self.cursor,
                 "filled": self.filled, "starts": self.starts.copy(), "last_end": self.last_end}

@@ -6,7 +6,7 @@ fits an isotonic (pool-adjacent-violators) regression of the label on the bins' 
 weighted by their counts. ``calibrate`` interpolates it linearly between the bins' mean scores
 and clips outside them, as scikit-learn's ``IsotonicRegression(out_of_bounds="clip")``, which
 NannyML's CBPE uses. Bins make the state constant in size whatever the number of labels (three
-float arrays of ``bins``, 48 KiB by default), so every label of the version counts; with
+float arrays of ``bins``, 24 KiB by default), so every label of the version counts; with
 scores rounded to a few decimals (one bin per distinct score) the fit is the exact isotonic one.
 
 >>> import numpy as np
@@ -63,7 +63,7 @@ class ScoreCalibration:
     ``xs``/``ys`` (at most ``bins`` points each) and ``labels_at_fit``. Bounded: O(bins).
     """
 
-    def __init__(self, bins: int = 2048) -> None:
+    def __init__(self, bins: int = 1024) -> None:
         if bins < 2:
             raise ValueError(f"bins must be >= 2, got {bins}")
         self.bins = bins

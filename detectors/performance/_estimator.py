@@ -5,7 +5,7 @@ order), the drift windows as they close, and the joined (prediction, label) pair
 
 * calibrates P(label = 1 | score) on every labelled pair of the version
   (:class:`~detectors.performance.ScoreCalibration`), first once ``min_labels`` are in, again
-  whenever their number grew by ``refit_growth`` (10 %) since the last fit (checked at each
+  whenever their number grew by ``refit_growth`` (25 %) since the last fit (checked at each
   window close, so a window is always judged with the labels seen before it closed);
 * estimates ``accuracy``, ``precision``, ``recall``, ``f1`` and ``auc`` of every closing
   window (:func:`~detectors.performance.estimate`) from its scores and predicted classes;
@@ -42,7 +42,6 @@ __all__ = ["PerformanceEstimator", "binary_class", "positive_score"]
 Output = tuple[str, float, float | None, int, float, float, float]
 _POSITIVE = frozenset(("1", "true", "yes", "positive", "pos"))
 _NEGATIVE = frozenset(("0", "false", "no", "negative", "neg"))
-_COUNTS = ("tp", "fp", "fn", "tn")
 
 
 def binary_class(value: Any) -> int:
@@ -57,6 +56,11 @@ def binary_class(value: Any) -> int:
     return -1
 
 
+def _class(value: Any) -> int:
+    """:func:`binary_class` with a fast path for the ints 0 and 1."""
+    return value if type(value) is int and 0 <= value <= 1 else binary_class(value)
+
+
 def positive_score(score: Any) -> float | None:
     """P(positive) of a score: a number in [0, 1], or the positive entry of a mapping."""
     if isinstance(score, dict):
@@ -68,8 +72,8 @@ def positive_score(score: Any) -> float | None:
 
 def _record(start: float | None, end: float | None, n: int,
             estimated: dict[str, float] | None) -> dict[str, Any]:
-    return {"start": start, "end": end, "n": n, "estimated": estimated, "tp": 0, "fp": 0,
-            "fn": 0, "tn": 0, "scores": [], "labels": []}
+    return {"start": start, "end": end, "n": n, "estimated": estimated, "labelled": 0,
+            "counts": [0, 0, 0, 0], "scores": [], "labels": []}  # counts: tp, fp, fn, tn
 
 
 def _window_arrays(scores: list[Any], predictions: list[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -90,9 +94,9 @@ def _window_arrays(scores: list[Any], predictions: list[Any]) -> tuple[np.ndarra
 class PerformanceEstimator:
     """See the module docstring."""
 
-    def __init__(self, min_labels: int = 2000, refit_growth: float = 0.1,
+    def __init__(self, min_labels: int = 2000, refit_growth: float = 0.25,
                  pending_windows: int = 24, settle_share: float = 0.95, band_min: int = 5,
-                 band_max: int = 10, sustain_windows: int = 2, bins: int = 2048,
+                 band_max: int = 10, sustain_windows: int = 2, bins: int = 1024,
                  max_buffer: int = 20_000) -> None:
         if min_labels < 10 or refit_growth <= 0 or pending_windows < 1:
             raise ValueError("need min_labels >= 10, refit_growth > 0, pending_windows >= 1")
@@ -132,8 +136,7 @@ class PerformanceEstimator:
         out += self._settle_if_labelled(record, end)
         if len(self.pending) > self.pending_windows:
             oldest = self.pending.pop(0)
-            labelled = sum(oldest[k] for k in _COUNTS)
-            if labelled and labelled >= 0.5 * oldest["n"]:
+            if oldest["labelled"] and oldest["labelled"] >= 0.5 * oldest["n"]:
                 out += self._settle(oldest, end)
         return out
 
@@ -166,27 +169,39 @@ class PerformanceEstimator:
     # -- labels ---------------------------------------------------------------------------
     def add_label(self, pair: dict[str, Any]) -> list[Output]:
         """One joined pair (``score``, ``prediction``, ``label``, ``ts_pred``, ``ts_label``)."""
-        label = binary_class(pair.get("label"))
-        score = positive_score(pair.get("score"))
+        label, score = _class(pair.get("label")), pair.get("score")
+        if type(score) is not float or not 0.0 <= score <= 1.0:
+            score = positive_score(score)
         if score is not None and label >= 0:
             self.buffer[0].append(score)
             self.buffer[1].append(label)
             if len(self.buffer[0]) >= self.max_buffer:
                 self._refit()
-        predicted = binary_class(pair.get("prediction"))
-        record = self._route(float(pair["ts_pred"])) if label >= 0 and predicted >= 0 else None
-        if record is None:
+        predicted = _class(pair.get("prediction"))
+        if label < 0 or predicted < 0:
             return []
-        record[("t" if predicted == label else "f") + ("p" if predicted else "n")] += 1
+        ts = pair["ts_pred"]
+        found: dict[str, Any] | None = self.open
+        start = self.open["start"]
+        if start is None or ts < start or (self.pending and ts <= self.pending[-1]["end"]):
+            found = self._route(ts)
+            if found is None:
+                return []
+        record: dict[str, Any] = found
+        record["counts"][(1 - predicted) * 2 + 1 - label] += 1
+        record["labelled"] += 1
         if score is not None:
             record["scores"].append(score)
             record["labels"].append(label)
+        if record is self.open or record["labelled"] < self.settle_share * record["n"]:
+            return []
         return self._settle_if_labelled(record, float(pair["ts_label"]))
 
     def _route(self, ts: float) -> dict[str, Any] | None:
         """The open or pending window that holds the prediction made at ``ts``."""
-        if self.open["start"] is not None and ts >= self.open["start"] and (
-                not self.pending or ts > self.pending[-1]["end"]):
+        start = self.open["start"]
+        if start is not None and ts >= start and (not self.pending
+                                                  or ts > self.pending[-1]["end"]):
             return self.open
         for record in reversed(self.pending):
             if record["start"] <= ts <= record["end"]:
@@ -195,13 +210,13 @@ class PerformanceEstimator:
 
     def _settle_if_labelled(self, record: dict[str, Any], ts: float) -> list[Output]:
         at = next((i for i, r in enumerate(self.pending) if r is record), None)
-        if at is None or sum(record[k] for k in _COUNTS) < self.settle_share * record["n"]:
+        if at is None or record["labelled"] < self.settle_share * record["n"]:
             return []
         del self.pending[at]
         return self._settle(record, ts)
 
     def _settle(self, record: dict[str, Any], ts: float) -> list[Output]:
-        realised: dict[str, float] = confusion_metrics(*(record[k] for k in _COUNTS))
+        realised: dict[str, float] = confusion_metrics(*record["counts"])
         if record["scores"]:
             auc = auc_expected(np.asarray(record["scores"]),
                                np.asarray(record["labels"], dtype=np.float64))
@@ -209,8 +224,8 @@ class PerformanceEstimator:
                 realised["auc"] = auc
         self.band.add(realised)
         estimated = record["estimated"] or {}
-        n = sum(record[k] for k in _COUNTS)
-        return [(f"estimate_error.{m}", estimated[m] - realised[m], None, n, record["start"],
+        return [(f"estimate_error.{m}", estimated[m] - realised[m], None, record["labelled"],
+                 record["start"],
                  record["end"], max(ts, record["end"]))
                 for m in ESTIMATED_METRICS if m in estimated and m in realised]
 
@@ -244,5 +259,6 @@ class PerformanceEstimator:
 def _copy(record: dict[str, Any]) -> dict[str, Any]:
     out = dict(record)
     out["scores"], out["labels"] = list(record["scores"]), list(record["labels"])
+    out["counts"] = list(record["counts"])
     out["estimated"] = dict(record["estimated"]) if record["estimated"] else None
     return out

@@ -17,13 +17,15 @@ from detectors.performance import (
     PerformanceBand,
     PerformanceEstimator,
     ScoreCalibration,
+    _band,
+    _calibration,
+    _cbpe,
     auc_expected,
     binary_class,
     estimate,
     pav,
     positive_score,
 )
-from detectors.performance import _band, _calibration, _cbpe
 
 
 @pytest.mark.parametrize("module", [_band, _calibration, _cbpe, _burst])
