@@ -18,7 +18,7 @@ scores rounded to a few decimals (one bin per distinct score) the fit is the exa
 >>> cal.fit()
 True
 >>> [round(float(p), 2) for p in cal.calibrate(np.array([0.3, 0.5, 0.9]))]
-[0.09, 0.25, 0.83]
+[0.09, 0.24, 0.83]
 """
 
 from __future__ import annotations

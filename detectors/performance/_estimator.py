@@ -185,9 +185,9 @@ class PerformanceEstimator:
         start = self.open["start"]
         if start is None or ts < start or (self.pending and ts <= self.pending[-1]["end"]):
             found = self._route(ts)
-            if found is None:
-                return []
-        record: dict[str, Any] = found
+        if found is None:
+            return []
+        record = found
         record["counts"][(1 - predicted) * 2 + 1 - label] += 1
         record["labelled"] += 1
         if score is not None:
