@@ -112,6 +112,7 @@ class PerformanceEstimator:
         self.pending: list[dict[str, Any]] = []
         self.buffer: tuple[list[float], list[int]] = ([], [])  # labelled scores not yet counted
         self.streak = 0
+        self.arrived = 0  # labelled scores since the last window closed
 
     # -- predictions and windows ----------------------------------------------------------
     def add_prediction(self, score: Any, ts: float) -> None:
@@ -123,7 +124,7 @@ class PerformanceEstimator:
     def close_window(self, predictions: list[Any], start: float, end: float) -> list[Output]:
         """The open window closes (``predictions`` in the order their scores were added)."""
         scores, self.scores = self.scores, []
-        self._refit()
+        self._refit(len(predictions))
         s, positive = _window_arrays(scores, predictions[-len(scores):] if scores else [])
         estimated = None
         out: list[Output] = []
@@ -156,14 +157,19 @@ class PerformanceEstimator:
                         n, start, end, end))
         return out
 
-    def _refit(self) -> None:
+    def _refit(self, window: int = 0) -> None:
+        """Count buffered labels; refit when they grew by ``refit_growth``, or by 1 % while
+        labels come slower than half a window per window (so they have stopped or trickle:
+        the estimate then uses all of them, and refits stay rare)."""
         scores, labels = self.buffer
         if scores:
             self.calibration.add(np.asarray(scores), np.asarray(labels))
             self.buffer = ([], [])
-        cal = self.calibration
-        grown = cal.labels - cal.labels_at_fit >= self.refit_growth * cal.labels_at_fit
-        if cal.labels >= self.min_labels and (not cal.fitted or grown):
+        cal, arrived, self.arrived = self.calibration, self.arrived, 0
+        since = cal.labels - cal.labels_at_fit
+        slow = window > 0 and arrived < 0.5 * window and since >= 0.01 * cal.labels_at_fit
+        if cal.labels >= self.min_labels and (not cal.fitted or slow
+                                              or since >= self.refit_growth * cal.labels_at_fit):
             cal.fit()
 
     # -- labels ---------------------------------------------------------------------------
@@ -175,6 +181,7 @@ class PerformanceEstimator:
         if score is not None and label >= 0:
             self.buffer[0].append(score)
             self.buffer[1].append(label)
+            self.arrived += 1
             if len(self.buffer[0]) >= self.max_buffer:
                 self._refit()
         predicted = _class(pair.get("prediction"))
@@ -237,7 +244,8 @@ class PerformanceEstimator:
                 "calibration": self.calibration.to_state(), "band": self.band.to_state(),
                 "scores": list(self.scores), "open": _copy(self.open),
                 "pending": [_copy(r) for r in self.pending],
-                "buffer": [list(self.buffer[0]), list(self.buffer[1])], "streak": self.streak}
+                "buffer": [list(self.buffer[0]), list(self.buffer[1])], "streak": self.streak,
+                "arrived": self.arrived}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> PerformanceEstimator:
@@ -252,7 +260,7 @@ class PerformanceEstimator:
         out.open = _copy(state["open"])
         out.pending = [_copy(r) for r in state["pending"]]
         out.buffer = (list(state["buffer"][0]), list(state["buffer"][1]))
-        out.streak = int(state["streak"])
+        out.streak, out.arrived = int(state["streak"]), int(state["arrived"])
         return out
 
 
