@@ -12,8 +12,12 @@ def run_bench(what: str, settings: Any = None, quick: bool = False) -> dict[str,
     if what == "all":
         return {name: run_bench(name, settings, quick) for name in ("ingest", "drift", "llm")}
     if what == "ingest":
+        from benchmarks.monitor_cost import bench_monitor
         from benchmarks.pipeline import bench_ingest
-        return bench_ingest(n=20_000 if quick else 200_000)
+        result = bench_ingest(n=20_000 if quick else 200_000)
+        result["monitor"] = bench_monitor(n=10_000 if quick else 50_000,
+                                          repeats=1 if quick else 5)
+        return result
     if what == "drift":
         from benchmarks.drift import run
         return run()

@@ -100,6 +100,12 @@ def default_rules() -> list[Rule]:
     """Defaults for the metrics of ``docs/contracts.md`` (first match wins, order matters).
 
     * ``drift.share`` >= 0.5 (half the features drifted), 2 windows, critical;
+    * ``drift.burst`` >= the threshold it carries (most features' means moved, seen in a
+      quarter window), 1 window, critical;
+    * ``estimated.sustained`` >= the threshold it carries (label-free performance estimates
+      below their band for that many consecutive windows), 1 window, critical;
+    * ``estimated.*`` below the band's lower bound it carries, 2 windows (each signal below
+      it is a window NannyML would flag; one alone is too noisy to page on);
     * ``drift.*`` >= the threshold the drift signal carries (its method's own cut-off), 2 windows;
     * ``missing.share`` / ``unseen.share`` >= 0.1, 2 windows;
     * ``accuracy.decay`` == 1 (``DecayDetector`` found a significant drop), 1 window, critical.
@@ -110,6 +116,9 @@ def default_rules() -> list[Rule]:
     """
     return [
         Rule("drift.share", 0.5, severity="critical"),
+        Rule("drift.burst", None, for_windows=1, severity="critical"),
+        Rule("estimated.sustained", None, for_windows=1, severity="critical"),
+        Rule("estimated.*", None, direction="below"),
         Rule("drift.*", None),
         Rule("missing.share", 0.1),
         Rule("unseen.share", 0.1),

@@ -79,7 +79,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         monitor = Monitor.from_settings(settings)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
-    replay(path, monitor, Limits(**settings.limits.model_dump()), args.json)
+    replay(path, monitor, Limits(**settings.limits.model_dump()), args.json,
+           signals=args.signals)
     return 0
 
 
@@ -158,6 +159,9 @@ def register(sub: Any) -> None:
     p = sub.add_parser("replay", help="backtest: what would have fired on recorded events")
     p.add_argument("events", help="JSONL file of schema v1 events (.jsonl or .jsonl.gz)")
     p.add_argument("--json", action="store_true", help="one JSON object per line on stdout")
+    p.add_argument("--signals", action="store_true",
+                   help="also print every signal the monitor emits (drift, accuracy, "
+                        "estimated.*, ...), one line each")
     p.set_defaults(func=cmd_replay)
 
     ref = sub.add_parser("reference", help="manage reference profiles").add_subparsers(

@@ -19,7 +19,7 @@ from tripwire_sdk.events import EventError, Limits, validate
 
 from streams.monitor import Monitor
 
-__all__ = ["replay", "iter_events", "alert_line", "trigger_line"]
+__all__ = ["replay", "iter_events", "alert_line", "signal_line", "trigger_line"]
 
 
 def iter_events(path: Path, limits: Limits, errors: IO[str],
@@ -55,6 +55,18 @@ def alert_line(record: dict[str, Any]) -> dict[str, Any]:
             "threshold": record.get("threshold")}
 
 
+def signal_line(record: dict[str, Any]) -> dict[str, Any]:
+    """The JSON line of a signal (``--signals``)."""
+    line = {"kind": "signal", "entity": record["entity"], "metric": record["metric"],
+            "dimension": record.get("dimension", ""), "value": record["value"],
+            "ts": record["ts"], "window_start": record["window_start"],
+            "window_end": record["window_end"], "threshold": record.get("threshold"),
+            "n": record.get("n"), "entity_type": record.get("entity_type")}
+    if "model_version" in record:
+        line["model_version"] = record["model_version"]
+    return line
+
+
 def trigger_line(record: dict[str, Any]) -> dict[str, Any]:
     """The JSON line of a trigger."""
     line = {"kind": "trigger", "type": record["type"], "entity": record["entity"],
@@ -69,8 +81,10 @@ def trigger_line(record: dict[str, Any]) -> dict[str, Any]:
 
 def _human(line: dict[str, Any]) -> str:
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(line["ts"]))
-    if line["kind"] == "alert":
+    if line["kind"] in ("alert", "signal"):
         dim = f"[{line['dimension']}]" if line["dimension"] else ""
+        if line["kind"] == "signal":
+            return f"{when}  SIGNAL {line['entity']} {line['metric']}{dim} = {line['value']:.4g}"
         return (f"{when}  ALERT {line['state']:<8} {line['entity']} {line['metric']}{dim} "
                 f"= {line['value']:.4g}")
     extra = f" {line['from_version']} -> {line['to_version']}" if "to_version" in line else ""
@@ -78,8 +92,9 @@ def _human(line: dict[str, Any]) -> str:
 
 
 def replay(path: Path, monitor: Monitor, limits: Limits, as_json: bool, out: IO[str] = sys.stdout,
-           err: IO[str] = sys.stderr, batch: int = 2000) -> dict[str, int]:
-    """Replay ``path``; print one line per alert change and trigger; return counts."""
+           err: IO[str] = sys.stderr, batch: int = 2000, signals: bool = False) -> dict[str, int]:
+    """Replay ``path``; print one line per alert change and trigger (and per signal with
+    ``signals``); return counts."""
     counts: Counter[str] = Counter()
     started = time.monotonic()
     chunk: list[dict[str, Any]] = []
@@ -87,13 +102,13 @@ def replay(path: Path, monitor: Monitor, limits: Limits, as_json: bool, out: IO[
     for event in iter_events(path, limits, err, counts):
         chunk.append(event)
         if len(chunk) >= batch:
-            _emit(monitor.observe(chunk), as_json, out, counts)
+            _emit(monitor.observe(chunk), as_json, out, counts, signals)
             chunk = []
             if counts["events"] >= next_progress:
                 next_progress += 100_000
                 print(f"replay: {counts['events']:,} events, {counts['alerts']} alert changes, "
                       f"{counts['triggers']} triggers", file=err, flush=True)
-    _emit(monitor.observe(chunk), as_json, out, counts)
+    _emit(monitor.observe(chunk), as_json, out, counts, signals)
     elapsed = time.monotonic() - started
     print(f"replay: done, {counts['events']:,} events ({counts['invalid']} invalid lines "
           f"skipped), {counts['alerts']} alert changes, {counts['triggers']} triggers "
@@ -106,10 +121,13 @@ def replay(path: Path, monitor: Monitor, limits: Limits, as_json: bool, out: IO[
 
 
 def _emit(records: list[dict[str, Any]], as_json: bool, out: IO[str],
-          counts: Counter[str]) -> None:
+          counts: Counter[str], signals: bool = False) -> None:
     for record in records:
         kind = record.get("kind")
-        if kind == "alert":
+        if kind == "signal" and signals:
+            line = signal_line(record)
+            counts["signals"] += 1
+        elif kind == "alert":
             line = alert_line(record)
             counts["alerts"] += 1
         elif kind == "trigger":

@@ -54,7 +54,8 @@ class Monitoring(BaseModel):
     drift_method: dict[str, str] = Field(default_factory=dict, description="feature → method")
     rules: list[dict[str, Any]] = Field(default_factory=list, description="extra alert rules, "
                                         "checked before the defaults")
-    retrain_on: list[str] = Field(default_factory=lambda: ["accuracy.decay", "drift.share"])
+    retrain_on: list[str] = Field(default_factory=lambda: ["accuracy.decay", "drift.share",
+                                                           "drift.burst", "estimated.sustained"])
     models: dict[str, dict[str, Any]] = Field(default_factory=dict)
     budgets: list[dict[str, Any]] = Field(default_factory=list)
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)

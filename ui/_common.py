@@ -29,6 +29,7 @@ ICON_OK = ":green[:material/check_circle:]"
 
 _LABELS = {
     "drift.share": "share of drifted features", "drift.change": "drift change points",
+    "drift.burst": "share of features whose mean jumped",
     "missing.share": "missing share", "unseen.share": "unseen categories share",
     "label.coverage": "label coverage", "label.latency_s": "label latency (s)",
     "accuracy.decay": "accuracy decay detected", "error.adwin": "error-rate change (ADWIN)",

@@ -14,7 +14,7 @@ __all__ = ["P_VALUE_METHODS", "domain_of", "drift_cells", "drift_windows", "mark
            "prediction_shares", "series", "signals_frame"]
 
 P_VALUE_METHODS = {"ks", "chisquare"}  # drift when the p-value is *below* the threshold
-_NOT_PER_FEATURE = {"drift.share", "drift.change"}
+_NOT_PER_FEATURE = {"drift.share", "drift.change", "drift.burst"}
 _SIGNAL_COLUMNS = ["entity_type", "entity", "metric", "dimension", "value", "threshold", "n",
                    "window_start", "window_end", "ts"]
 

@@ -12,8 +12,8 @@ from ui._charts import distribution, drift_heatmap, lines, share_over_time
 from ui._common import fmt_num, metric_label, utc, utc_short
 from ui._frames import drift_cells, drift_windows, prediction_shares, series
 
-__all__ = ["data_quality", "drift_section", "feature_drilldown", "performance", "predictions",
-           "window_features"]
+__all__ = ["data_quality", "drift_section", "estimated_vs_realised", "feature_drilldown",
+           "performance", "predictions", "window_features"]
 
 PERF = ["accuracy", "f1", "precision", "recall", "auc", "logloss", "mae", "rmse"]
 BOUNDED = {"accuracy", "f1", "precision", "recall", "auc"}
@@ -143,6 +143,32 @@ def performance(df: pd.DataFrame, dom: Any, marks: pd.DataFrame) -> None:
     lat = series(df, ["label.latency_s"])
     if not lat.empty:
         st.altair_chart(lines(lat, y_title="seconds", domain=dom, height=90), width="stretch")
+
+
+def estimated_vs_realised(df: pd.DataFrame, dom: Any, marks: pd.DataFrame) -> None:
+    """Label-free estimate (CBPE, per drift window) and realised metric (per label window) on
+    one chart, the estimate's band as a dashed line, and the gap once labels arrived."""
+    present = [m for m in PERF if (df["metric"] == f"estimated.{m}").any()]
+    if not present:
+        st.caption("No label-free estimate yet: it needs predictions with a `score` "
+                   "(P(class 1)) and, once, 2,000 labelled predictions of the version to "
+                   "calibrate on.")
+        return
+    metric = st.selectbox("Estimated metric", present, format_func=metric_label)
+    both = df[df["metric"].isin([f"estimated.{metric}", metric])].copy()
+    both["series"] = ["estimated (no labels)" if m.startswith("estimated.") else "realised"
+                      for m in both["metric"]]
+    band = both.loc[both["series"] != "realised", "threshold"].dropna()
+    st.altair_chart(lines(both, y_title=metric_label(metric), domain=dom, markers=marks,
+                          height=180, thresholds=[float(band.iloc[-1])] if len(band) else []),
+                    width="stretch")
+    gap = series(df, [f"estimate_error.{metric}"]).assign(series="estimated - realised")
+    if not gap.empty:
+        st.altair_chart(lines(gap, y_title="gap", domain=dom, height=90, thresholds=[0.0]),
+                        width="stretch")
+    st.caption("The estimate needs no labels (calibrated scores, CBPE); the dashed line is its "
+               "alert band's lower bound (realised spread on the first labelled windows × 3). "
+               "The gap is the estimate's error on each drift window once its labels arrived.")
 
 
 def latest_window_text(df: pd.DataFrame) -> str:

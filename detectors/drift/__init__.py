@@ -16,11 +16,15 @@ values, else categorical; bools and strings categorical) unless given. Missing v
 (None, NaN, and +/-inf for numbers) and values the reference never showed are reported as
 ``missing_share`` and ``unseen_share`` next to the statistic, which uses non-missing values.
 
+A :class:`MeanShiftBurst` scans feature means over the last few hops of predictions, for a
+fast alarm when most features shift at once.
+
 :class:`WindowChange` feeds per-window summaries (:func:`window_means`,
 :func:`window_statistics`) into River change detectors (ADWIN, PageHinkley) to tell when the
 sequence of windows shifts.
 """
 
+from ._burst import MeanShiftBurst
 from ._change import WindowChange, window_means, window_statistics
 from ._compare import ColumnDrift, column_drift, compare
 from ._methods import CATEGORICAL, METHODS, NUMERIC, Method, allowed_methods
@@ -33,6 +37,7 @@ __all__ = [
     "CategoricalProfile",
     "ColumnDrift",
     "ColumnProfile",
+    "MeanShiftBurst",
     "Method",
     "NumericProfile",
     "ReferenceProfile",

@@ -37,7 +37,8 @@ class MonitorConfig:
     llm_window_events: int = 200
     retrain_cooldown_s: float = 6 * 3600
     rollback_cooldown_s: float = 6 * 3600
-    retrain_on: tuple[str, ...] = ("accuracy.decay", "drift.share")
+    retrain_on: tuple[str, ...] = ("accuracy.decay", "drift.share", "drift.burst",
+                                   "estimated.sustained")
     rules: tuple[Rule, ...] = ()
     budgets: tuple[Budget, ...] = ()
     prices: dict[str, dict[str, float]] = field(default_factory=dict)

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from detectors.accuracy import AccuracyWindow, DecayDetector, LabelJoin
-from detectors.drift import ReferenceProfile, WindowChange, compare, window_means
+from detectors.drift import MeanShiftBurst, ReferenceProfile, WindowChange, compare, window_means
+from detectors.performance import PerformanceEstimator
 from streams.monitor._calibrate import calibrated_thresholds
 from streams.monitor._config import MonitorConfig
 
@@ -99,11 +100,15 @@ class _Version:
         self.window = _Window()
         self.change = WindowChange()
         self.thresholds: dict[str, dict[str, Any]] | None = None  # noise-calibrated
+        self.burst: MeanShiftBurst | None = None  # built from the profile on first use
+        self.estimator = PerformanceEstimator()  # label-free performance (CBPE)
 
     def to_state(self) -> dict[str, Any]:
         return {"profile": self.profile.to_state() if self.profile else None,
                 "reference": self.reference.to_state(), "window": self.window.to_state(),
-                "change": self.change.to_state(), "thresholds": self.thresholds}
+                "change": self.change.to_state(), "thresholds": self.thresholds,
+                "burst": self.burst.to_state() if self.burst else None,
+                "estimator": self.estimator.to_state()}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> _Version:
@@ -114,6 +119,10 @@ class _Version:
         out.window = _Window.from_state(state["window"])
         out.change = WindowChange.from_state(state["change"])
         out.thresholds = state["thresholds"]
+        burst = state.get("burst")
+        out.burst = MeanShiftBurst.from_state(burst) if burst else None
+        if "estimator" in state:
+            out.estimator = PerformanceEstimator.from_state(state["estimator"])
         return out
 
 
@@ -126,6 +135,7 @@ class ModelMonitor:
         overrides = config.for_model(model)
         self.window_events = overrides.window_events or config.window_events
         self.reference_events = overrides.reference_events or config.reference_events
+        self.burst_events = max(self.window_events // 4, 50)
         self.per_column = {**{k: {"method": v} for k, v in config.drift_method.items()},
                            **overrides.features}
         self.versions: dict[str, _Version] = {}
@@ -163,10 +173,10 @@ class ModelMonitor:
         return out
 
     def forget_calibration(self) -> None:
-        """Recompute the noise-calibrated drift thresholds at the next window (after a change
-        of the monitoring settings)."""
+        """Recompute the noise-calibrated drift thresholds (and the burst detector built with
+        the window size) at the next window, after a change of the monitoring settings."""
         for version in self.versions.values():
-            version.thresholds = None
+            version.thresholds = version.burst = None
 
     # -- predictions ----------------------------------------------------------------------
     def set_reference(self, version: str, profile: ReferenceProfile) -> None:
@@ -177,10 +187,10 @@ class ModelMonitor:
             for state in self.versions.values():
                 if state.profile is None:
                     state.profile, state.reference = profile, _Window()
-                    state.thresholds = None
+                    state.thresholds = state.burst = None
             return
         state = self.versions.setdefault(version, _Version())
-        state.profile, state.thresholds = profile, None
+        state.profile, state.thresholds, state.burst = profile, None, None
 
     def observe_prediction(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         version = str(event.get("model_version") or "")
@@ -200,6 +210,9 @@ class ModelMonitor:
                 out += self._build_reference(version, state)
             return out
         state.window.add(event)
+        state.estimator.add_prediction(event.get("score"), float(event["ts"]))
+        if state.window.n % self.burst_events == 0:
+            out += self._burst(version, state, float(event["ts"]))
         if self._window_closes(state.window, float(event["ts"])):
             out += self._close_drift_window(version, state)
         return out
@@ -250,9 +263,38 @@ class ModelMonitor:
                            start, end))
         changed = state.change.update(window_means(profile, current)).drifted
         out.append(_signal(self.model, "drift.change", "", len(changed), None, n, start, end))
+        out += self._estimated(state, window)
         for record in out:
             record["model_version"] = version
         return out
+
+    def _burst(self, version: str, state: _Version, ts: float) -> list[dict[str, Any]]:
+        """``drift.burst`` of the last quarter window: see ``detectors.drift.MeanShiftBurst``."""
+        if state.burst is None:
+            assert state.profile is not None
+            state.burst = MeanShiftBurst.from_profile(state.profile, self.burst_events,
+                                                      skip=(PREDICTION_COLUMN,),
+                                                      share=self.config.drift_share)
+        if not state.burst.usable:
+            return []
+        rows = state.window.rows[-self.burst_events:]
+        value, threshold, names, start = state.burst.update(rows, state.window.start, ts)
+        record = _signal(self.model, "drift.burst", "", value, threshold, len(rows), start, ts)
+        record["model_version"] = version
+        if names:
+            record["evidence"] = {"features": names}
+        return [record]
+
+    def _estimated(self, state: _Version, window: _Window) -> list[dict[str, Any]]:
+        """``estimated.*`` of a closing drift window (CBPE, see detectors.performance)."""
+        return [self._from_estimator(o) for o in
+                state.estimator.close_window(window.predictions, window.start, window.end)]
+
+    def _from_estimator(self, output: tuple) -> dict[str, Any]:
+        metric, value, threshold, n, start, end, ts = output
+        record = _signal(self.model, metric, "", value, threshold, n, start, end)
+        record["ts"] = ts
+        return record
 
     def _per_column(self, profile: ReferenceProfile) -> dict[str, dict[str, Any]]:
         return {k: v for k, v in self.per_column.items() if k in profile.columns}
@@ -267,11 +309,18 @@ class ModelMonitor:
     def _joined(self, pair: dict[str, Any] | None) -> list[dict[str, Any]]:
         if pair is None:
             return []
+        out = []
+        version = str(pair.get("model_version") or "")
+        state = self.versions.get(version)
+        if state is not None:
+            out = [self._from_estimator(o) for o in state.estimator.add_label(pair)]
+            for record in out:
+                record["model_version"] = version
         self.accuracy.add(pair)
         self.pairs.append(pair)
         if self.accuracy.n < self.config.min_labels:
-            return []
-        return self._close_accuracy_window()
+            return out
+        return out + self._close_accuracy_window()
 
     def _close_accuracy_window(self) -> list[dict[str, Any]]:
         window, self.accuracy = self.accuracy, AccuracyWindow(task=self.accuracy.task)

@@ -221,7 +221,7 @@ def broad(agrawal_model) -> list[dict]:
     shift = {"salary": lambda v: v * 1.3, "commission": lambda v: v * 1.3,
              "age": lambda v: min(v + 10, 80), "hvalue": lambda v: v * 1.3,
              "hyears": lambda v: min(v + 8, 30), "loan": lambda v: v * 0.6}
-    for seed in SEEDS:
+    for seed in range(1, 11):  # 10 seeds: the delay distribution of the fast path
         change = change_at(seed)
         before = take(synth.Agrawal(classification_function=0, seed=seed), change)
         after = shifted(take(synth.Agrawal(classification_function=0, seed=seed + 100), AFTER),
@@ -229,15 +229,17 @@ def broad(agrawal_model) -> list[dict]:
         events = [e for e in model_events(before + after, agrawal_model, seed=seed)
                   if e["type"] == "prediction"]
         results.append(_measure(run(events), events, change))
-    _report("ML(e) covariate change on 6 of 9 features, no labels", results)
+    _report("ML(e) covariate change on 6 of 9 features, no labels (10 seeds)", results)
     return results
 
 
-def test_broad_covariate_change_retrains_via_drift_share(broad):
+def test_broad_covariate_change_retrains_within_1000_predictions(broad):
+    # most features move together: drift.burst (a quarter-window mean scan) calls it before
+    # the 2-window drift.share rule could
     for r in broad:
         assert r["false_alarms"] == 0, r["early"]
-        assert r["retrains"] and r["delay_windows"] <= 5, r
-        assert any(x.startswith("drift.share") for x in r["reason"]), r["reason"]
+        assert r["retrains"] and r["delay_events"] <= 1000, r
+        assert any(x.startswith(("drift.burst", "drift.share")) for x in r["reason"]), r
 
 
 # -- (f) the retrained model, deployed as a new version, is judged on its own accuracy -------------

@@ -24,7 +24,7 @@ from tripwire_sdk.events import validate
 from detectors.budget import Budget
 from detectors.drift import compare
 from streams.monitor import MonitorConfig
-from tripwire.replay import alert_line, trigger_line
+from tripwire.replay import alert_line, signal_line, trigger_line
 from tripwire.synth import merge, model_stream
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,6 +130,35 @@ def test_replay_is_deterministic(replayed):
 
 def test_replay_equals_the_in_process_monitor(replayed, events):
     assert parse(replayed[0].stdout) == expected_lines(events)
+
+
+SIGNAL_KEYS = {"kind", "entity", "metric", "dimension", "value", "ts", "window_start",
+               "window_end", "threshold", "n", "entity_type"}
+
+
+@pytest.fixture(scope="module")
+def replayed_signals(events_file: Path, workdir: Path) -> subprocess.CompletedProcess[str]:
+    return tripwire("replay", str(events_file), "--json", "--signals",
+                    config=workdir / "empty.yaml")
+
+
+def test_replay_signals_adds_signal_lines_and_nothing_else(replayed_signals, replayed, events):
+    result = replayed_signals
+    assert result.returncode == 0, result.stderr
+    lines = parse(result.stdout)
+    signals = [x for x in lines if x["kind"] == "signal"]
+    # alert and trigger lines unchanged, in the same order; without --signals, no signal line
+    assert [x for x in lines if x["kind"] != "signal"] == parse(replayed[0].stdout)
+    assert "signal" not in {x["kind"] for x in parse(replayed[0].stdout)}
+    for x in signals:
+        assert SIGNAL_KEYS <= set(x) <= SIGNAL_KEYS | {"model_version"}, x
+        assert x["window_start"] <= x["window_end"] and isinstance(x["value"], float)
+    metrics = {x["metric"] for x in signals}
+    assert {"drift.share", "drift.burst", "accuracy", "estimated.accuracy", "estimated.auc",
+            "estimate_error.accuracy", "hallucination.rate"} <= metrics, metrics
+    expected = [signal_line(r) for r in run([validate(dict(e)) for e in events])
+                if r.get("kind") == "signal"]
+    assert signals == json.loads(json.dumps(expected))
 
 
 def test_replay_config_changes_the_output(events, events_file, workdir, replayed):

@@ -56,8 +56,11 @@ def test_model_page(monkeypatch: pytest.MonkeyPatch, seeded_api) -> None:
     text = page_text(at)
     assert [s.value for s in at.subheader] == [
         "What is wrong", "Drift by feature", "Feature drill-down", "Predictions over time",
-        "Accuracy and labels", "Alert and trigger history"]
+        "Accuracy and labels", "Estimated performance (without labels)",
+        "Alert and trigger history"]
     assert at.selectbox(key="entity").value == "churn"
+    estimated = [s for s in at.selectbox if s.label == "Estimated metric"]
+    assert estimated and estimated[0].value == "accuracy"  # the synthetic churn model scores
     assert "accuracy decay detected" in text and "Retrain requested" in text
     assert "**retrain-hook** dead letter after 2 attempts" in text  # the trigger's webhooks
     assert "**pagerduty** HTTP 202, attempt 2" in text  # the first alert's, in the history

@@ -30,6 +30,7 @@ def test_public_names_pinned() -> None:
         "CategoricalProfile",
         "ColumnDrift",
         "ColumnProfile",
+        "MeanShiftBurst",
         "Method",
         "NumericProfile",
         "ReferenceProfile",

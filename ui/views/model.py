@@ -13,6 +13,7 @@ from ui._frames import domain_of, markers
 from ui._model_sections import (
     data_quality,
     drift_section,
+    estimated_vs_realised,
     feature_drilldown,
     latest_window_text,
     performance,
@@ -20,7 +21,8 @@ from ui._model_sections import (
 )
 
 DRIFT = ("drift.", "missing.", "unseen.")
-PERF = ("accuracy", "f1", "precision", "recall", "auc", "logloss", "mae", "rmse", "error.")
+PERF = ("accuracy", "f1", "precision", "recall", "auc", "logloss", "mae", "rmse", "error.",
+        "estimated.", "estimate_error.")
 
 st.title("Model", anchor=False)
 view = load_entity("models", "Model", "**No model has sent predictions yet.** Emit them with "
@@ -56,6 +58,9 @@ predictions(name, df, dom, drift_marks)
 
 st.subheader("Accuracy and labels", anchor=False)
 performance(df, dom, perf_marks)
+
+st.subheader("Estimated performance (without labels)", anchor=False)
+estimated_vs_realised(df, dom, perf_marks)
 
 st.subheader("Alert and trigger history", anchor=False)
 if not history and not triggers:

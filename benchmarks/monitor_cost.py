@@ -1,0 +1,104 @@
+"""In-process cost per prediction of the model monitor, and of its CBPE estimator and
+``drift.burst`` scan.
+
+``ModelMonitor`` (the object the worker drives) is fed ``n`` predictions with 20 numeric
+features and a score, each labelled 600 predictions later (60 s at 10 predictions/s). The calls
+it makes to the version's ``PerformanceEstimator`` and ``MeanShiftBurst`` are recorded, then
+replayed alone against fresh objects and timed: ``estimator_us_per_prediction`` and
+``burst_us_per_prediction`` are those times over ``n`` (medians of ``repeats``), free of the
+noise of the rest of the monitor. ``monitor_us_per_prediction`` times the whole monitor (with
+the recording wrappers, so slightly high). Times are this process's CPU time
+(``time.process_time``), less disturbed than wall time when other work shares the cores.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from typing import Any
+
+from detectors.drift import MeanShiftBurst
+from detectors.performance import PerformanceEstimator
+from streams.monitor import ModelMonitor, MonitorConfig
+
+__all__ = ["bench_monitor"]
+
+
+class _Recorder:
+    """Stands in for an object and records (method, args) of every call, then forwards."""
+
+    def __init__(self, target: Any, calls: list[tuple[str, tuple]]) -> None:
+        self._target, self._calls = target, calls
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._target, name)
+        if not callable(method):
+            return method
+
+        def call(*args: Any) -> Any:
+            self._calls.append((name, args))
+            return method(*args)
+        return call
+
+
+def _events(n: int) -> list[dict[str, Any]]:
+    rng = random.Random(1)
+    out: list[dict[str, Any]] = []
+    for i in range(n):
+        feats = {f"f{j:02d}": round(rng.gauss(0.0, 1.0), 4) for j in range(20)}
+        score = round(rng.random(), 4)
+        out.append({"type": "prediction", "ts": 1.7e9 + i / 10, "model": "m",
+                    "model_version": "v1", "prediction_id": f"p{i}", "features": feats,
+                    "prediction": int(score >= 0.5), "score": score})
+        if i >= 600:
+            out.append({"type": "label", "ts": 1.7e9 + i / 10, "model": "m",
+                        "prediction_id": f"p{i - 600}", "label": int(rng.random() < 0.9)})
+    return out
+
+
+def _record(events: list[dict[str, Any]]) -> tuple[float, list, list, Any]:
+    monitor = ModelMonitor("m", MonitorConfig())
+    est_calls: list[tuple[str, tuple]] = []
+    burst_calls: list[tuple[str, tuple]] = []
+    started = time.process_time()
+    for event in events:
+        if event["type"] == "prediction":
+            monitor.observe_prediction(event)
+            state = monitor.versions["v1"]
+            if not isinstance(state.estimator, _Recorder):
+                state.estimator = _Recorder(state.estimator, est_calls)  # type: ignore
+            if state.burst is not None and not isinstance(state.burst, _Recorder):
+                state.burst = _Recorder(state.burst, burst_calls)  # type: ignore
+        else:
+            monitor.observe_label(event)
+    elapsed = time.process_time() - started
+    burst = monitor.versions["v1"].burst
+    return elapsed, est_calls, burst_calls, burst._target.to_state()  # type: ignore
+
+
+def _replay(target: Any, calls: list[tuple[str, tuple]]) -> float:
+    bound = [(getattr(target, name), args) for name, args in calls]
+    started = time.process_time()
+    for method, args in bound:
+        method(*args)
+    return time.process_time() - started
+
+
+def bench_monitor(n: int = 50_000, repeats: int = 5) -> dict[str, Any]:
+    """Microseconds per prediction: the monitor, and the estimator's and burst's share."""
+    events = _events(n)
+    whole, est, burst = [], [], []
+    for _ in range(repeats):
+        elapsed, est_calls, burst_calls, burst_state = _record(events)
+        whole.append(elapsed)
+        est.append(_replay(PerformanceEstimator(), est_calls))
+        fresh = MeanShiftBurst.from_state(burst_state)
+        fresh.sums[:] = fresh.counts[:] = 0.0
+        fresh.filled = fresh.cursor = 0
+        burst.append(_replay(fresh, burst_calls))
+    per = {k: round(statistics.median(v) / n * 1e6, 2)
+           for k, v in (("monitor", whole), ("estimator", est), ("burst", burst))}
+    return {"monitor_predictions": n, "monitor_us_per_prediction": per["monitor"],
+            "estimator_us_per_prediction": per["estimator"],
+            "burst_us_per_prediction": per["burst"]}
