@@ -14,13 +14,15 @@ from pathlib import Path
 
 from tripwire.errors import StackError
 
-__all__ = ["EmbeddedBroker", "ensure_topics", "wait_for_port", "port_open", "ALL_TOPICS"]
+__all__ = ["EmbeddedBroker", "ensure_topics", "wait_for_port", "port_open", "ALL_TOPICS",
+           "GOLDEN_TOPIC"]
 
 log = logging.getLogger("tripwire.embedded")
 
+GOLDEN_TOPIC = "tripwire.golden"  # golden-set run records (``tripwire golden run``)
 ALL_TOPICS = ("tripwire.predictions", "tripwire.labels", "tripwire.llm", "tripwire.signals",
               "tripwire.alerts", "tripwire.triggers", "tripwire.deadletter",
-              "tripwire.deliveries")
+              "tripwire.deliveries", GOLDEN_TOPIC)
 
 
 def port_open(host: str, port: int, timeout: float = 0.2) -> bool:

@@ -92,4 +92,5 @@ def has_injection(prompt: str) -> bool:
     if not any(word in low for word in _INJECTION_GATE):
         return False
     # A system turn at the very start is the app's own template, not an injection.
-    return _INJECTION.search(low) is not None or _ROLE_MARKER.search(low, 16) is not None
+    return _INJECTION.search(low) is not None or \
+        _ROLE_MARKER.search(low.lstrip(), 1) is not None

@@ -2,8 +2,8 @@
 
 from streams.monitor._app import AppMonitor, Enricher
 from streams.monitor._config import ModelOverrides, MonitorConfig
-from streams.monitor._model import PREDICTION_COLUMN, ModelMonitor
+from streams.monitor._model import PREDICTION_COLUMN, LatencyWindow, ModelMonitor
 from streams.monitor._monitor import Monitor
 
-__all__ = ["AppMonitor", "Enricher", "ModelMonitor", "ModelOverrides", "Monitor",
+__all__ = ["AppMonitor", "Enricher", "LatencyWindow", "ModelMonitor", "ModelOverrides", "Monitor",
            "MonitorConfig", "PREDICTION_COLUMN"]
