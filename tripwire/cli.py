@@ -130,8 +130,9 @@ def build_parser(commands: dict[str, Command] | None = None) -> argparse.Argumen
     p.add_argument("--quick", action="store_true", help="smaller run (smoke test)")
     p.set_defaults(func=cmd_bench)
 
-    from tripwire import cli_monitoring
+    from tripwire import cli_monitoring, golden
     cli_monitoring.register(sub)
+    golden.register(sub)
     _config_everywhere(parser)
     return parser
 
