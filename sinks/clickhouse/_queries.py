@@ -173,13 +173,14 @@ class ReadModel:
         return rows
 
     def llm_samples(self, app: str, limit: int = 20) -> list[dict[str, Any]]:
-        """The least-grounded responses of an app (text only if it was stored)."""
+        """The least-grounded responses of an app, hallucinations first (refusals score low
+        but make no claim); text only if it was stored."""
         rows = self.store.query(
             "SELECT event_id, ts, prompt_version, llm_model, groundedness, hallucinated, "
             "unsupported, substring(prompt, 1, 2000) AS prompt, "
             "substring(response, 1, 4000) AS response FROM llm_events FINAL "
             "WHERE app = {app:String} AND groundedness IS NOT NULL "
-            "ORDER BY groundedness ASC, ts DESC LIMIT {limit:UInt32}",
+            "ORDER BY hallucinated DESC, groundedness ASC, ts DESC LIMIT {limit:UInt32}",
             {"app": app, "limit": limit})
         for r in rows:
             r["unsupported"] = _loads(r["unsupported"], [])

@@ -41,7 +41,8 @@ class Enricher:
         safety = scan(event.get("prompt") or "", event.get("response") or "")
         return {"input_tokens": tokens.input_tokens, "output_tokens": tokens.output_tokens,
                 "token_source": tokens.source, "cost_usd": cost.usd, "price_source": cost.source,
-                "groundedness": g.score, "hallucinated": bool(g.flagged),
+                # A refusal makes no claim: scored, but not counted as a hallucination.
+                "groundedness": g.score, "hallucinated": bool(g.flagged) and not safety.refusal,
                 "unsupported": list(g.unsupported_numbers) + list(g.unsupported_names),
                 "pii": list(safety.pii), "secrets": list(safety.secrets),
                 "refusal": safety.refusal, "injection": safety.injection}
