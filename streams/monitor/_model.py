@@ -85,7 +85,7 @@ class LatencyWindow:
         self.start: float | None = None
         self.end: float | None = None
 
-    def add(self, latency_ms: float, ts: float) -> dict[str, float] | None:
+    def add(self, latency_ms: float, ts: float) -> dict[str, Any] | None:
         """Count one latency; the closed window's percentiles, or None."""
         self.values.append(float(latency_ms))
         self.start = ts if self.start is None else min(self.start, ts)
@@ -96,8 +96,8 @@ class LatencyWindow:
         if n < self.size and not timed_out:
             return None
         p50, p95, p99 = np.percentile(self.values, [50, 95, 99])
-        out = {"p50": float(p50), "p95": float(p95), "p99": float(p99), "n": n,
-               "start": float(self.start), "end": float(self.end)}
+        out: dict[str, Any] = {"p50": float(p50), "p95": float(p95), "p99": float(p99),
+                               "n": n, "start": float(self.start), "end": float(self.end)}
         self.values, self.start, self.end = [], None, None
         return out
 

@@ -144,7 +144,7 @@ def _from_json(body: bytes) -> list[dict[str, Any]]:
         data = orjson.loads(body)
         if not isinstance(data, dict):
             raise OtlpError("the JSON body must be an object with resourceSpans")
-        spans = []
+        spans: list[dict[str, Any]] = []
         for rs in _list(data, "resourceSpans"):
             resource = _attrs_json((rs.get("resource") or {}).get("attributes") or [])
             for ss in _list(rs, "scopeSpans"):

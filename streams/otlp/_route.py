@@ -128,7 +128,8 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
     length = request.headers.get("Content-Length")
     if length and length.isdigit() and int(length) > limit:
         return None
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         chunk = await request.content.read(1 << 16)  # type: ignore[attr-defined]
         if not chunk:
