@@ -63,6 +63,11 @@ class _VersionWindow:
         self.end = -math.inf
         self.safety = SafetyCounts()
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Windows pickled before the safety counts existed restore with empty ones."""
+        self.__dict__.update(state)
+        self.__dict__.setdefault("safety", SafetyCounts())
+
     def add(self, event: dict[str, Any], enrich: dict[str, Any]) -> None:
         self.n += 1
         self.safety.add(pii=bool(enrich.get("pii")), secret=bool(enrich.get("secrets")),

@@ -158,6 +158,11 @@ class ModelMonitor:
         state["join"] = self.join.without_pending()
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Snapshots from before per-version latency windows existed restore without them."""
+        self.__dict__.update(state)
+        self.__dict__.setdefault("latency", {})
+
     def hold_pending(self, predictions: list[dict[str, Any]]) -> None:
         """Predictions still waiting for their labels, restored after a restart."""
         for prediction in predictions:

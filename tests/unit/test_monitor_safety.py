@@ -164,3 +164,40 @@ def test_prediction_without_or_with_zero_latency_is_fine(value):
         [prediction(i, "v1", value) for i in range(50)])
     assert bool([r for r in out if r.get("metric", "").startswith("latency")]) is (
         value is not None)
+
+
+def test_snapshots_from_before_safety_and_latency_still_restore():
+    """A pickled monitor whose windows predate the new state keeps working after a restart."""
+    import pickle
+
+    monitor = Monitor(MonitorConfig(llm_window_events=20, window_events=50,
+                                    reference_events=100))
+    monitor.observe([llm_event(i) for i in range(5)] + [prediction(i, "v1", None)
+                                                         for i in range(5)])
+    del monitor.apps["bot"].windows["v1"].__dict__["safety"]  # as an old snapshot has it
+    del monitor.models["churn"].__dict__["latency"]
+    restored = pickle.loads(pickle.dumps(monitor))
+    out = restored.observe([llm_event(i) for i in range(5, 20)]
+                           + [prediction(i, "v1", 10.0) for i in range(5, 200)])
+    rates = {r["metric"]: r["value"] for r in out if r.get("kind") == "signal"}
+    assert rates["safety.pii_rate"] == 0.0 and "latency_ms.p95" in rates
+
+
+@pytest.mark.parametrize(("raw", "value"), [("redacted", "redacted"), ("REDACTED", "redacted"),
+                                            ("true", True), ("0", False), (False, False)])
+def test_store_text_setting(raw, value):
+    from tripwire.settings import load_settings
+
+    assert load_settings(store_text=raw).store_text == value
+
+
+def test_store_text_setting_error_names_the_key_and_the_fix(monkeypatch):
+    from tripwire.errors import ConfigError
+    from tripwire.settings import load_settings
+
+    monkeypatch.setenv("TRIPWIRE_STORE_TEXT", "masked")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    message = str(info.value)
+    assert "TRIPWIRE_STORE_TEXT (store_text)" in message and "'masked'" in message
+    assert "redacted (store them with PII and secrets masked)" in message and "Fix:" in message
