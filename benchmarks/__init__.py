@@ -8,9 +8,14 @@ __all__ = ["run_bench"]
 
 
 def run_bench(what: str, settings: Any = None, quick: bool = False) -> dict[str, Any]:
-    """Run one benchmark (``ingest``, ``drift``, ``llm``) or ``all``; return its figures."""
+    """Run one benchmark (``ingest``, ``drift``, ``llm``, ``safety``) or ``all``; return its
+    figures."""
     if what == "all":
-        return {name: run_bench(name, settings, quick) for name in ("ingest", "drift", "llm")}
+        return {name: run_bench(name, settings, quick)
+                for name in ("ingest", "drift", "llm", "safety")}
+    if what == "safety":
+        from benchmarks.safety import run as safety
+        return safety(quick=quick)
     if what == "ingest":
         from benchmarks.monitor_cost import bench_monitor
         from benchmarks.pipeline import bench_ingest
@@ -27,4 +32,4 @@ def run_bench(what: str, settings: Any = None, quick: bool = False) -> dict[str,
         result = bench_llm(n=2_000 if quick else 20_000)
         result["scoring"] = scoring(n_events=200 if quick else 600)
         return result
-    raise ValueError(f"unknown benchmark {what!r}; choose ingest, drift, llm or all")
+    raise ValueError(f"unknown benchmark {what!r}; choose ingest, drift, llm, safety or all")

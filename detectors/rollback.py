@@ -5,7 +5,8 @@ event it compares the newest version with the *last good* one (the most recent e
 not itself judged worse) and returns a verdict - once per version - when the newest is
 significantly worse on at least one metric:
 
-* ``hallucination.rate`` and ``feedback.negative_rate``: one-sided two-proportion z-test of
+* ``hallucination.rate``, ``refusal.rate`` and ``feedback.negative_rate``: one-sided
+  two-proportion z-test of
   H0: rate_new - rate_good <= ``min_effect`` (the margin is part of the hypothesis, so the
   increase must be significantly *larger* than ``min_effect``), Agresti-Caffo adjusted
   (one success and one failure added per group), rejected at ``alpha``. Feedback counts only
@@ -98,6 +99,7 @@ class _Stats:
     cost_n: int = 0
     cost_sum: float = 0.0
     cost_sq: float = 0.0
+    refused: int = 0  # responses that refused (out of n); 0 in states from before it existed
 
     def __iadd__(self, other: _Stats) -> _Stats:
         for f in fields(self):
@@ -140,7 +142,7 @@ class PromptVersionComparator:
 
     def observe(self, app: str, prompt_version: str, ts: float, hallucinated: bool,
                 negative_feedback: bool | None = None,
-                cost_usd: float | None = None) -> dict | None:
+                cost_usd: float | None = None, refused: bool = False) -> dict | None:
         """Count one LLM interaction; return a verdict dict or None."""
         versions = self._apps.setdefault(app, {})
         version = versions.get(prompt_version)
@@ -148,7 +150,7 @@ class PromptVersionComparator:
             version = versions[prompt_version] = _Version(float(ts), deque())
             self._drop_oldest(versions)
         version.first_seen = min(version.first_seen, float(ts))
-        self._add(version, ts, hallucinated, negative_feedback, cost_usd)
+        self._add(version, ts, hallucinated, negative_feedback, cost_usd, refused)
         if self.window_s is not None:
             for v in versions.values():
                 self._prune(v, ts, self.window_s)
@@ -172,7 +174,8 @@ class PromptVersionComparator:
         return self
 
     def _add(self, version: _Version, ts: float, hallucinated: bool,
-             negative_feedback: bool | None, cost_usd: float | None) -> None:
+             negative_feedback: bool | None, cost_usd: float | None,
+             refused: bool = False) -> None:
         index = 0 if self.window_s is None else math.floor(ts * _BUCKETS / self.window_s)
         if not version.buckets or version.buckets[-1][0] < index:
             version.buckets.append([index, _Stats()])
@@ -180,6 +183,7 @@ class PromptVersionComparator:
                      version.buckets[0][1])
         stats.n += 1
         stats.hallucinated += bool(hallucinated)
+        stats.refused += bool(refused)
         if negative_feedback is not None:
             stats.feedback_n += 1
             stats.feedback_negative += bool(negative_feedback)
@@ -216,6 +220,7 @@ class PromptVersionComparator:
         """Metrics on which ``new`` is significantly worse than ``good``."""
         out = []
         rates = (("hallucination.rate", new.hallucinated, new.n, good.hallucinated, good.n),
+                 ("refusal.rate", new.refused, new.n, good.refused, good.n),
                  ("feedback.negative_rate", new.feedback_negative, new.feedback_n,
                   good.feedback_negative, good.feedback_n))
         for metric, k1, n1, k0, n0 in rates:

@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-__all__ = ["Rule", "RuleEngine", "TriggerPolicy", "alert_id", "default_rules"]
+__all__ = ["Rule", "RuleEngine", "TriggerPolicy", "alert_id", "default_rules", "safety_rules"]
 
 FLAP_EVALUATIONS = 21
 FLAP_SHARE = 0.5
@@ -123,6 +123,24 @@ def default_rules() -> list[Rule]:
         Rule("missing.share", 0.1),
         Rule("unseen.share", 0.1),
         Rule("accuracy.decay", 1.0, for_windows=1, severity="critical"),
+    ]
+
+
+def safety_rules() -> list[Rule]:
+    """Defaults for the per-prompt-version safety signals (``detectors.safety``).
+
+    * ``safety.secret_rate``: any credential in a window's responses, at once, critical;
+    * ``safety.pii_rate`` >= 0.1 (one response in ten carries personal data), 2 windows;
+    * ``refusal.rate`` >= 0.25, 2 windows;
+    * ``injection.rate`` >= 0.05 of the prompts, 2 windows.
+    """
+    from detectors.safety import INJECTION_RATE, PII_RATE, REFUSAL_RATE, SECRET_RATE
+
+    return [
+        Rule(SECRET_RATE, 1e-9, for_windows=1, severity="critical"),
+        Rule(PII_RATE, 0.1),
+        Rule(REFUSAL_RATE, 0.25),
+        Rule(INJECTION_RATE, 0.05),
     ]
 
 

@@ -60,6 +60,7 @@ ROUTES: dict[str, Handler] = {
     "deadletter": lambda rm, q: rm.deadletter(_int(q, "limit", 100)),
     "llm/versions": lambda rm, q: rm.llm_versions(q.get("app", "")),
     "llm/samples": lambda rm, q: rm.llm_samples(q.get("app", ""), _int(q, "limit", 20)),
+    "llm/golden": lambda rm, q: rm.golden_runs(q.get("app", ""), _int(q, "limit", 200)),
     "features": lambda rm, q: rm.features(q.get("model", ""), _float(q, "start", 0.0),
                                           _float(q, "end", 1e18), _int(q, "limit", 20000)),
 }

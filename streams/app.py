@@ -17,8 +17,10 @@ import faust
 import orjson
 from tripwire_sdk import topics
 
-from streams.api import install_api, install_post
+from sinks.clickhouse import deadletter_row, golden_row
+from streams.api import _authorized, install_api, install_post
 from streams.checkpoint import KafkaSide
+from streams.otlp import OtlpIngest, install_otlp
 from streams.worker import Worker
 from tripwire.settings import Settings
 
@@ -70,6 +72,9 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
     deliveries = app.topic(topics.DELIVERIES, value_serializer="raw", key_serializer="raw",
                            partitions=settings.partitions)
     app.agent(deliveries, name="store-deliveries", concurrency=1)(_deliveries_agent(worker))
+    golden = app.topic(topics.GOLDEN, value_serializer="raw", key_serializer="raw",
+                       partitions=settings.partitions)
+    app.agent(golden, name="store-golden", concurrency=1)(_golden_agent(worker))
 
     @app.task
     async def _open_store() -> None:
@@ -105,8 +110,14 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
                  "%(outputs)d signals/alerts/triggers, %(batches)d batches", worker.counters)
 
     token = settings.api_token.get_secret_value() if settings.api_token else None
+    otlp = _otlp(app, worker, settings)
+    install_otlp(app, otlp, lambda: worker.read_model is not None,
+                 lambda request: _authorized(request, token))
     install_api(app, lambda: worker.read_model, token,
-                extra={"state": lambda rm, q: worker.checkpoints.summary()})
+                extra={"state": lambda rm, q: {**worker.checkpoints.summary(),
+                                               "counters": dict(worker.counters),
+                                               "positions": dict(worker.positions)},
+                       "otlp": lambda rm, q: dict(otlp.counters)})
     install_post(app, "references", worker.set_reference, token)
     return app, worker
 
@@ -134,6 +145,49 @@ def _follow_partitions(app: faust.App, worker: Worker, settings: Settings) -> No
     @app.on_partitions_assigned.connect
     async def _assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
         worker.checkpoints.assigned(partitions(assigned))
+
+
+def _otlp(app: faust.App, worker: Worker, settings: Settings) -> OtlpIngest:
+    """The OTLP ingest, producing to ``tripwire.llm`` and waiting for each acknowledgement."""
+    llm = app.topic(topics.LLM, value_serializer="raw", key_serializer="raw",
+                    partitions=settings.partitions)
+
+    async def send(key: bytes, value: bytes) -> None:
+        await (await llm.send(key=key, value=value))
+
+    return OtlpIngest(send, worker._deadletter)
+
+
+_GOLDEN_REQUIRED = ("run_id", "ts", "app", "prompt_version", "passed", "n_cases")
+
+
+def _golden_agent(worker: Worker) -> Any:
+    """Golden-set run records (``tripwire golden run``) into ``golden_runs``; a record that
+    is not one goes to the dead letters."""
+    async def store_golden(stream: faust.StreamT) -> Any:
+        async for events in stream.take_events(100, within=1.0):
+            rows, bad = [], []
+            for event in events:
+                m = event.message
+                try:
+                    record = orjson.loads(event.value)
+                    missing = [k for k in _GOLDEN_REQUIRED if k not in record]
+                    if record.get("kind") != "golden" or missing:
+                        raise ValueError(f"not a golden record (kind {record.get('kind')!r}, "
+                                         f"missing {missing})")
+                    rows.append(golden_row(record))
+                except (orjson.JSONDecodeError, ValueError, TypeError, AttributeError) as exc:
+                    bad.append(deadletter_row(m.topic, m.partition, m.offset, 0, str(exc),
+                                              bytes(event.value or b""), time.time()))
+            await worker.ready.wait()
+            store = worker.store
+            assert store is not None
+            if rows:
+                await worker._retry(lambda r=rows, s=store: s.write("golden_runs", r),
+                                    "golden_runs", len(rows))
+            if bad:
+                await worker._deadletter(bad)
+    return store_golden
 
 
 def _deliveries_agent(worker: Worker) -> Any:

@@ -16,9 +16,10 @@ from typing import Any
 import orjson
 from tripwire_sdk.events import Limits, decode_message
 
+from detectors.safety import redact
 from sinks.clickhouse import deadletter_row, label_row, llm_row, prediction_row
 
-__all__ = ["Ingestor", "IngestResult", "Message", "TABLE_FOR_TYPE"]
+__all__ = ["Ingestor", "IngestResult", "Message", "TABLE_FOR_TYPE", "redacted"]
 
 log = logging.getLogger("tripwire.ingest")
 
@@ -46,11 +47,23 @@ def _no_enrichment(event: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def redacted(event: dict[str, Any]) -> dict[str, Any]:
+    """A copy of an LLM event whose prompt, response and context documents have their PII and
+    secrets masked (``store_text: redacted``)."""
+    out = dict(event)
+    out["prompt"] = redact(event.get("prompt") or "")
+    out["response"] = redact(event.get("response") or "")
+    if event.get("context"):
+        out["context"] = [redact(doc) for doc in event["context"]]
+    return out
+
+
 class Ingestor:
-    """Turns raw messages into rows. ``enrich_llm`` adds tokens, cost and groundedness."""
+    """Turns raw messages into rows. ``enrich_llm`` adds tokens, cost, groundedness and the
+    safety flags; ``store_text`` is True, False or ``"redacted"``."""
 
     def __init__(self, limits: Limits, enrich_llm: Enricher | None = None,
-                 store_text: bool = True) -> None:
+                 store_text: bool | str = True) -> None:
         self.limits = limits
         self.enrich_llm = enrich_llm or _no_enrichment
         self.store_text = store_text
@@ -84,7 +97,10 @@ class Ingestor:
             else:
                 enrich = self.enrich_llm(event)
                 event["_enrich"] = enrich
-                row = llm_row(event, enrich, self.store_text)
+                if self.store_text == "redacted":
+                    row = llm_row(redacted(event), enrich, True)
+                else:
+                    row = llm_row(event, enrich, bool(self.store_text))
         except Exception as exc:  # an enrichment bug must not lose the batch
             log.exception("could not shape %s event %s", kind, event.get("event_id"))
             # Ids above the message's rejections, stable across replays of the same message.

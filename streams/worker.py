@@ -61,6 +61,7 @@ class Worker:
         self.judge = _make_judge(settings)
         self._judge_ts: dict[str, float] = {}
         self.counters = {"batches": 0, "events": 0, "deadletter": 0, "outputs": 0}
+        self.positions: dict[str, int] = {}  # "topic/partition" -> last offset fully handled
         self.tracker = OffsetTracker()
         self.checkpoints = Checkpointer(lambda: self.monitor, self.tracker, None,
                                         lambda: self.store, self._catch_up, self.ready)
@@ -135,6 +136,10 @@ class Worker:
             await self.publish(outputs)
         self.counters["batches"] += 1
         self.counters["events"] += result.event_count
+        for topic, partition, offset, _ in messages:  # fully handled: stored and published
+            key = f"{topic}/{partition}"
+            if offset > self.positions.get(key, -1):
+                self.positions[key] = offset
 
     def _admitted(self, result: IngestResult) -> list[dict[str, Any]]:
         """The events whose entity's state does not hold them yet (see ``OffsetTracker``)."""

@@ -28,17 +28,30 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from faust.worker import Worker as FaustWorker
 
     from streams.app import create_app
     from streams.worker import tune_gc
     from tripwire.embedded import ensure_topics
+    from tripwire.lifecycle import STOP_DEADLINE_S, DirLock, arm_deadline
+
+    class Worker(FaustWorker):  # type: ignore[misc]
+        def _schedule_shutdown(self, signal: Any) -> None:
+            # The graceful stop (final checkpoint, leaving the group) gets a bounded time:
+            # with the broker gone it would otherwise wait for it indefinitely.
+            arm_deadline(STOP_DEADLINE_S, "tripwire worker")
+            super()._schedule_shutdown(signal)
 
     settings = _settings(args)
+    if settings.dsn.startswith("chdb://"):  # the embedded store opens from one process only
+        DirLock(Path(settings.dsn[len("chdb://"):])).acquire("the store directory",
+                                                           "TRIPWIRE_DATA_DIR")
     ensure_topics(settings.bootstrap, settings.partitions)
     app, _ = create_app(settings)
     tune_gc()
-    FaustWorker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
+    Worker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
     return 0
 
 
@@ -50,10 +63,10 @@ def cmd_up(args: argparse.Namespace) -> int:
     stack = Stack(settings, with_ui=not args.no_ui)
     try:
         stack.start()
-        print("ready    press Ctrl-C to stop", flush=True)
+        stack.echo("ready    press Ctrl-C to stop")
         stack.wait()
     except KeyboardInterrupt:
-        print("\nstopping ...", flush=True)
+        stack.echo("stopping ...")
     finally:
         stack.stop()
     return 0
@@ -125,13 +138,14 @@ def build_parser(commands: dict[str, Command] | None = None) -> argparse.Argumen
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("bench", help="repeatable measurements (prints JSON)")
-    p.add_argument("what", choices=["ingest", "drift", "llm", "all"])
+    p.add_argument("what", choices=["ingest", "drift", "llm", "safety", "all"])
     p.add_argument("--json", action="store_true", help="one line of JSON")
     p.add_argument("--quick", action="store_true", help="smaller run (smoke test)")
     p.set_defaults(func=cmd_bench)
 
-    from tripwire import cli_monitoring
+    from tripwire import cli_monitoring, golden
     cli_monitoring.register(sub)
+    golden.register(sub)
     _config_everywhere(parser)
     return parser
 

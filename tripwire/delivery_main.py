@@ -9,6 +9,7 @@ import signal
 
 from tripwire.embedded import ensure_topics
 from tripwire.errors import ConfigError
+from tripwire.lifecycle import STOP_DEADLINE_S, arm_deadline
 from tripwire.settings import Settings
 
 __all__ = ["run"]
@@ -37,8 +38,12 @@ def run(settings: Settings) -> int:
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+        def on_signal() -> None:
+            arm_deadline(STOP_DEADLINE_S, "tripwire deliver")
+            stop.set()
+
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal)
         await run_delivery(settings.bootstrap, destinations, routes, delivery_log,
                            stop_event=stop, on_dead_letter=delivery_log.dead_letter)
 

@@ -92,15 +92,15 @@ def run_demo(settings: Settings, duration_s: float = 0, rate: float = 200,
     emitter = None
     try:
         stack.start()
-        print(f"demo     open http://127.0.0.1:{settings.ui_port} — drift and a v2 prompt "
-              f"regression start after {change_after_s:.0f}s; Ctrl-C stops", flush=True)
+        stack.echo(f"demo     open http://127.0.0.1:{settings.ui_port} — drift and a v2 prompt "
+                   f"regression start after {change_after_s:.0f}s; Ctrl-C stops")
         emitter = Emitter(bootstrap=settings.bootstrap, service="tripwire-demo")
         _loop(settings, stack, emitter, rate, change_after_s, duration_s)
     except KeyboardInterrupt:
-        print("\nstopping ...", flush=True)
+        stack.echo("\nstopping ...")
     finally:
         if emitter is not None:
-            emitter.close(timeout=5)
+            emitter.close(timeout=1)  # synthetic traffic: the stop must stay within 10 s
         stack.stop()
     return 0
 
@@ -117,10 +117,18 @@ def _loop(settings: Settings, stack: Stack, emitter: Any, rate: float, change_af
         now = time.time()
         if now >= next_report:
             stack.check_children()
-            line = _progress(settings, emitter, started)
-            print(line if not sys.stdout.isatty() else f"\r{line}", end="" if
-                  sys.stdout.isatty() else "\n", flush=True)
+            _show(stack, _progress(settings, emitter, started))
             next_report = now + 2
         if duration_s and now - started >= duration_s:
-            print(flush=True)
             return
+
+
+def _show(stack: Stack, line: str) -> None:
+    """The progress line: rewritten in place on a terminal, one line each otherwise."""
+    if sys.stdout.isatty():
+        try:
+            print(f"\r{line}", end="", flush=True)
+            return
+        except OSError:
+            pass
+    stack.echo(line)

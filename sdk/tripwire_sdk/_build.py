@@ -16,6 +16,7 @@ from ._schema import (
     EventError,
     Limits,
     kind_of,
+    latency,
     new_event_id,
     number,
     scalar,
@@ -57,6 +58,7 @@ def make_prediction(
     model_version: str = "unknown",
     score: Any = None,
     prediction_id: str | None = None,
+    latency_ms: Any = None,
     event_id: str | None = None,
     ts: Any = None,
     service: str | None = None,
@@ -79,6 +81,8 @@ def make_prediction(
         ev["score"] = score
     pid = prediction_id
     ev["prediction_id"] = ev["event_id"] if pid is None else _name(pid, "prediction.prediction_id")
+    if latency_ms is not None:
+        ev["latency_ms"] = latency(latency_ms, "prediction.latency_ms")
     return ev
 
 
@@ -129,10 +133,7 @@ def make_llm(
     if usage is not None:
         ev["usage"] = _usage(usage)
     if latency_ms is not None:
-        latency = number(latency_ms, "llm.latency_ms")
-        if latency < 0:
-            raise EventError("llm.latency_ms: expected a non-negative number")
-        ev["latency_ms"] = latency
+        ev["latency_ms"] = latency(latency_ms, "llm.latency_ms")
     if feedback is not None:
         if type(feedback) is not int or feedback not in (-1, 0, 1):
             raise EventError(f"llm.feedback: expected -1, 0 or 1, got {kind_of(feedback)}")

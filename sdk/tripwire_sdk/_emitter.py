@@ -95,15 +95,16 @@ class Emitter:
 
     def prediction(self, model: str, features: Mapping[str, Any], prediction: Any, *,
                    model_version: str = "unknown", score: float | None = None,
-                   prediction_id: str | None = None, event_id: str | None = None,
-                   ts: Any = None) -> str:
-        """Emit a prediction; returns its event id, or "" when dropped or invalid."""
+                   prediction_id: str | None = None, latency_ms: float | None = None,
+                   event_id: str | None = None, ts: Any = None) -> str:
+        """Emit a prediction (``latency_ms``: how long the model took, optional); returns its
+        event id, or "" when dropped or invalid."""
         if self._noop or self._closed:
             return self._drop_call()
         try:
             event = make_prediction(
                 model, features, prediction, model_version=model_version, score=score,
-                prediction_id=prediction_id, event_id=event_id, ts=ts,
+                prediction_id=prediction_id, latency_ms=latency_ms, event_id=event_id, ts=ts,
                 service=self._service, limits=self._limits)
         except Exception as err:
             return self._invalid(err)

@@ -111,6 +111,15 @@ def coerce_number(value: Any) -> Any:
     return None
 
 
+def latency(value: Any, where: str) -> Any:
+    """An optional ``latency_ms``: a finite number >= 0 (one rule for predictions and LLM
+    calls, at the call and on the wire)."""
+    out = number(value, where)
+    if out < 0:
+        raise EventError(f"{where}: expected a non-negative number")
+    return out
+
+
 def _nonfinite(value: float) -> str:
     return "NaN" if value != value else "infinity"
 

@@ -17,6 +17,7 @@ from ._schema import (
     Limits,
     coerce_number,
     kind_of,
+    latency,
     number,
     scalar,
     ts_value,
@@ -125,6 +126,8 @@ def _prediction(obj: dict, limits: Limits) -> tuple[dict, int]:
     out["prediction_id"] = (
         out["event_id"] if pid is None else _name(obj, "prediction_id", "prediction.prediction_id")
     )
+    if obj.get("latency_ms") is not None:
+        out["latency_ms"] = latency(obj["latency_ms"], "prediction.latency_ms")
     size += len(pred) if type(pred) is str else 0
     return out, size + len(out["model"]) + len(out["model_version"])
 
@@ -152,10 +155,7 @@ def _llm(obj: dict, limits: Limits) -> tuple[dict, int]:
     if obj.get("usage") is not None:
         out["usage"] = _usage(obj["usage"])
     if obj.get("latency_ms") is not None:
-        latency = number(obj["latency_ms"], "llm.latency_ms")
-        if latency < 0:
-            raise EventError("llm.latency_ms: expected a non-negative number")
-        out["latency_ms"] = latency
+        out["latency_ms"] = latency(obj["latency_ms"], "llm.latency_ms")
     feedback = obj.get("feedback")
     if feedback is not None:
         if type(feedback) is not int or feedback not in (-1, 0, 1):

@@ -6,7 +6,8 @@ fixed; ``?`` marks an optional field (null counts as absent)::
 
     prediction  {"type": "prediction", "schema": 1, "event_id", "ts", "model", "model_version",
                  "features": {name: number | string | null}, "prediction": number | string | bool,
-                 "score"?: probability in [0, 1], "prediction_id"?: defaults to event_id}
+                 "score"?: probability in [0, 1], "prediction_id"?: defaults to event_id,
+                 "latency_ms"?: number >= 0}
     label       {"type": "label", "schema": 1, "event_id", "ts", "model", "prediction_id",
                  "label": number | string | bool}
     llm         {"type": "llm", "schema": 1, "event_id", "ts", "app", "prompt_version",

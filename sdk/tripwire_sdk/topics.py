@@ -7,7 +7,8 @@ compacted state topic.
 
 from __future__ import annotations
 
-__all__ = ["ALERTS", "ALL", "CHECKPOINTS", "DEADLETTER", "DELIVERIES", "INPUT", "LABELS", "LLM",
+__all__ = ["ALERTS", "ALL", "CHECKPOINTS", "DEADLETTER", "DELIVERIES", "GOLDEN", "INPUT",
+           "LABELS", "LLM",
            "OUTPUT_BY_KIND", "PREDICTIONS", "SIGNALS", "TOPIC_CONFIGS", "TRIGGERS",
            "BY_EVENT_TYPE"]
 
@@ -20,11 +21,12 @@ TRIGGERS = "tripwire.triggers"
 DEADLETTER = "tripwire.deadletter"
 DELIVERIES = "tripwire.deliveries"
 CHECKPOINTS = "tripwire.checkpoints"
+GOLDEN = "tripwire.golden"  # golden-set run records (``tripwire golden run``)
 
 INPUT = (PREDICTIONS, LABELS, LLM)
 BY_EVENT_TYPE = {"prediction": PREDICTIONS, "label": LABELS, "llm": LLM}
 OUTPUT_BY_KIND = {"signal": SIGNALS, "alert": ALERTS, "trigger": TRIGGERS}
-ALL = (*INPUT, SIGNALS, ALERTS, TRIGGERS, DEADLETTER, DELIVERIES, CHECKPOINTS)
+ALL = (*INPUT, SIGNALS, ALERTS, TRIGGERS, DEADLETTER, DELIVERIES, CHECKPOINTS, GOLDEN)
 
 # Topic-level settings given when Tripwire creates a topic (others take the broker's defaults).
 # Checkpoints keep the latest record per key; small segments let compaction run within

@@ -4,6 +4,7 @@ from sinks.clickhouse._migrations import MIGRATIONS, TABLES
 from sinks.clickhouse._queries import ReadModel
 from sinks.clickhouse._rows import (
     deadletter_row,
+    golden_row,
     label_row,
     llm_row,
     load_profile,
@@ -21,6 +22,7 @@ __all__ = [
     "ReadModel",
     "StoreError",
     "deadletter_row",
+    "golden_row",
     "label_row",
     "llm_row",
     "load_profile",

@@ -105,5 +105,24 @@ MIGRATIONS.append((7, "monitor state per entity (checkpoint copies); whole-worke
     "DROP TABLE IF EXISTS monitor_state",
 ]))
 
+MIGRATIONS.append((8, "prediction latency, LLM safety flags, golden-set runs", [
+    "ALTER TABLE predictions ADD COLUMN IF NOT EXISTS latency_ms Nullable(Float64)",
+    "ALTER TABLE llm_events ADD COLUMN IF NOT EXISTS pii Array(LowCardinality(String)) "
+    "DEFAULT []",
+    "ALTER TABLE llm_events ADD COLUMN IF NOT EXISTS secrets Array(LowCardinality(String)) "
+    "DEFAULT []",
+    "ALTER TABLE llm_events ADD COLUMN IF NOT EXISTS refusal UInt8 DEFAULT 0",
+    "ALTER TABLE llm_events ADD COLUMN IF NOT EXISTS injection UInt8 DEFAULT 0",
+    f"""CREATE TABLE IF NOT EXISTS golden_runs (
+        run_id String, ts Float64, app LowCardinality(String), prompt_version String,
+        llm_model LowCardinality(String), passed UInt8, n_cases UInt32, n_passed UInt32,
+        pass_rate Float64, min_pass_rate Float64, cost_usd Float64,
+        latency_ms_p50 Nullable(Float64), latency_ms_p95 Nullable(Float64),
+        groundedness_mean Nullable(Float64), failed_checks String, cases String,
+        ingested_at DateTime64(3) DEFAULT now64(3)
+    ) {_RMT} ORDER BY (app, run_id)""",
+]))
+
 TABLES = ("predictions", "labels", "llm_events", "deadletter", "signals", "alerts", "triggers",
-          "webhook_deliveries", "reference_profiles", "llm_judgements", "entity_state")
+          "webhook_deliveries", "reference_profiles", "llm_judgements", "entity_state",
+          "golden_runs")

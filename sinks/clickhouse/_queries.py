@@ -136,7 +136,9 @@ class ReadModel:
             {"limit": limit})
 
     def llm_versions(self, app: str) -> list[dict[str, Any]]:
-        """Per prompt version: volume, hallucination and negative-feedback rates, cost, latency."""
+        """Per prompt version: volume, hallucination and negative-feedback rates, cost, latency,
+        and the safety rates (responses with PII / secrets, refusals, prompts with injection
+        markers)."""
         return self.store.query(
             "SELECT prompt_version, count() AS n, min(ts) AS first_seen, max(ts) AS last_seen, "
             "avg(hallucinated) AS hallucination_rate, avg(groundedness) AS mean_groundedness, "
@@ -144,18 +146,41 @@ class ReadModel:
             "AS negative_feedback_rate, avg(cost_usd) AS cost_per_request, "
             "sum(cost_usd) AS total_cost_usd, quantile(0.5)(latency_ms) AS latency_p50, "
             "quantile(0.95)(latency_ms) AS latency_p95, avg(input_tokens) AS avg_input_tokens, "
-            "avg(output_tokens) AS avg_output_tokens FROM llm_events FINAL "
+            "avg(output_tokens) AS avg_output_tokens, avg(notEmpty(pii)) AS pii_rate, "
+            "avg(notEmpty(secrets)) AS secret_rate, avg(refusal) AS refusal_rate, "
+            "avg(injection) AS injection_rate FROM llm_events FINAL "
             "WHERE app = {app:String} GROUP BY prompt_version ORDER BY first_seen",
             {"app": app})
 
+    def golden_runs(self, app: str, limit: int = 200) -> list[dict[str, Any]]:
+        """Golden-set runs of an app, oldest first (the newest ``limit``), each with
+        ``baseline``: the newest earlier passing run of another prompt version, or None."""
+        rows = self.store.query(
+            "SELECT * EXCEPT ingested_at FROM golden_runs FINAL WHERE app = {app:String} "
+            "ORDER BY ts DESC LIMIT {limit:UInt32}", {"app": app, "limit": limit})[::-1]
+        passed: list[dict[str, Any]] = []
+        for r in rows:
+            r["cases"] = _loads(r["cases"], [])
+            r["failed_checks"] = _loads(r["failed_checks"], {})
+            r["passed"] = bool(r["passed"])
+            base = next((p for p in reversed(passed)
+                         if p["prompt_version"] != r["prompt_version"]), None)
+            r["baseline"] = None if base is None else {
+                k: base[k] for k in ("run_id", "ts", "prompt_version", "llm_model", "pass_rate",
+                                     "cost_usd", "latency_ms_p95", "groundedness_mean")}
+            if r["passed"]:
+                passed.append(r)
+        return rows
+
     def llm_samples(self, app: str, limit: int = 20) -> list[dict[str, Any]]:
-        """The least-grounded responses of an app (text only if it was stored)."""
+        """The least-grounded responses of an app, hallucinations first (refusals score low
+        but make no claim); text only if it was stored."""
         rows = self.store.query(
             "SELECT event_id, ts, prompt_version, llm_model, groundedness, hallucinated, "
             "unsupported, substring(prompt, 1, 2000) AS prompt, "
             "substring(response, 1, 4000) AS response FROM llm_events FINAL "
             "WHERE app = {app:String} AND groundedness IS NOT NULL "
-            "ORDER BY groundedness ASC, ts DESC LIMIT {limit:UInt32}",
+            "ORDER BY hallucinated DESC, groundedness ASC, ts DESC LIMIT {limit:UInt32}",
             {"app": app, "limit": limit})
         for r in rows:
             r["unsupported"] = _loads(r["unsupported"], [])

@@ -9,10 +9,10 @@ from typing import Any
 import orjson
 
 __all__ = ["prediction_row", "label_row", "llm_row", "deadletter_row", "reference_row",
-           "load_profile", "output_rows", "OUTPUT_TABLE"]
+           "golden_row", "load_profile", "output_rows", "OUTPUT_TABLE"]
 
 OUTPUT_TABLE = {"signal": "signals", "alert": "alerts", "trigger": "triggers",
-                "reference": "reference_profiles"}
+                "reference": "reference_profiles", "golden": "golden_runs"}
 
 
 def _json(value: Any) -> str:
@@ -23,7 +23,8 @@ def prediction_row(e: dict[str, Any]) -> list[Any]:
     """Row for ``predictions``: prediction and features kept as JSON text."""
     return [e["event_id"], e["ts"], e["model"], str(e.get("model_version") or ""),
             e.get("prediction_id") or e["event_id"], _json(e.get("prediction")),
-            e.get("score"), _json(e.get("features") or {}), e.get("service") or ""]
+            e.get("score"), _json(e.get("features") or {}), e.get("service") or "",
+            e.get("latency_ms")]
 
 
 def label_row(e: dict[str, Any]) -> list[Any]:
@@ -33,7 +34,9 @@ def label_row(e: dict[str, Any]) -> list[Any]:
 
 
 def llm_row(e: dict[str, Any], enrich: dict[str, Any], store_text: bool) -> list[Any]:
-    """Row for ``llm_events``; ``enrich`` holds tokens, cost and groundedness from the worker."""
+    """Row for ``llm_events``; ``enrich`` holds tokens, cost, groundedness and the safety
+    flags from the worker. Redaction (``store_text: redacted``) happens before, in the
+    ingestor: ``e`` then carries the masked texts."""
     keep = store_text
     return [e["event_id"], e["ts"], e["app"], str(e.get("prompt_version") or ""),
             e.get("llm_model") or "", e.get("user") or "",
@@ -43,7 +46,9 @@ def llm_row(e: dict[str, Any], enrich: dict[str, Any], store_text: bool) -> list
             enrich.get("token_source", ""), float(enrich.get("cost_usd", 0.0)),
             enrich.get("price_source", ""), e.get("latency_ms"), e.get("feedback"),
             enrich.get("groundedness"), int(bool(enrich.get("hallucinated", False))),
-            _json(enrich.get("unsupported") or []), e.get("service") or ""]
+            _json(enrich.get("unsupported") or []), e.get("service") or "",
+            list(enrich.get("pii") or ()), list(enrich.get("secrets") or ()),
+            int(bool(enrich.get("refusal"))), int(bool(enrich.get("injection")))]
 
 
 def deadletter_row(topic: str, partition: int, offset: int, index: int, reason: str,
@@ -67,11 +72,22 @@ def load_profile(text: str) -> Any:
     return pickle.loads(base64.b64decode(text))  # noqa: S301 (own store, see reference_row)
 
 
+def golden_row(record: dict[str, Any]) -> dict[str, Any]:
+    """Row for ``golden_runs`` from a ``golden`` record (``tripwire golden run``): the cases
+    and the failed-check counts kept as JSON text."""
+    row = dict(record)
+    row["passed"] = int(bool(record.get("passed")))
+    row["cases"] = _json(record.get("cases") or [])
+    row["failed_checks"] = _json(record.get("failed_checks") or {})
+    return row
+
+
 def output_rows(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Monitor output records (signals, alerts, triggers, references) grouped by table."""
     by_table: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         kind = record.get("kind", "signal")
-        row = reference_row(record) if kind == "reference" else record
+        row = reference_row(record) if kind == "reference" else \
+            golden_row(record) if kind == "golden" else record
         by_table.setdefault(OUTPUT_TABLE[kind], []).append(row)
     return by_table

@@ -26,12 +26,13 @@ log = logging.getLogger("tripwire.store")
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "predictions": ("event_id", "ts", "model", "model_version", "prediction_id", "prediction",
-                    "score", "features", "service"),
+                    "score", "features", "service", "latency_ms"),
     "labels": ("event_id", "ts", "model", "prediction_id", "label", "service"),
     "llm_events": ("event_id", "ts", "app", "prompt_version", "llm_model", "user", "prompt",
                    "response", "context", "input_tokens", "output_tokens", "token_source",
                    "cost_usd", "price_source", "latency_ms", "feedback", "groundedness",
-                   "hallucinated", "unsupported", "service"),
+                   "hallucinated", "unsupported", "service", "pii", "secrets", "refusal",
+                   "injection"),
     "deadletter": ("id", "ts", "source_topic", "partition", "offset", "reason", "original"),
     "signals": ("entity_type", "entity", "metric", "dimension", "value", "threshold", "n",
                 "window_start", "window_end", "ts"),
@@ -45,6 +46,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "entity_state": ("entity_type", "entity", "partition", "ts", "state"),
     "llm_judgements": ("event_id", "ts", "app", "prompt_version", "grounded", "score", "reason",
                        "cost_usd", "latency_ms", "model"),
+    "golden_runs": ("run_id", "ts", "app", "prompt_version", "llm_model", "passed", "n_cases",
+                    "n_passed", "pass_rate", "min_pass_rate", "cost_usd", "latency_ms_p50",
+                    "latency_ms_p95", "groundedness_mean", "failed_checks", "cases"),
 }
 _JSON_COLUMNS = {"evidence"}
 # Values for non-Nullable columns when a record does not carry them.

@@ -42,6 +42,7 @@ __all__ = ["Checkpointer", "KafkaSide"]
 
 log = logging.getLogger("tripwire.checkpoint")
 
+SEND_TIMEOUT_S = 15.0  # one partition's checkpoint records, acknowledged by the broker
 Message = tuple[str, int, int, bytes]
 Send = Callable[[bytes, bytes | None, int], Awaitable[Awaitable[Any]]]
 
@@ -252,11 +253,13 @@ class Checkpointer:
             packed.append((key, self.tracker.changes.get(key, 0), pack(record)))
         loop = asyncio.get_running_loop()
         sealed = await loop.run_in_executor(None, lambda: [seal(b) for _, _, b in packed])
-        if self.kafka is not None:
-            await self._send(partition, [(k, d) for (k, _, _), d in zip(packed, sealed,
-                                                                          strict=True)],
-                             marker, taken)
+        # The store's copy first: it is local, and it is what a restart of the embedded stack
+        # (whose broker starts empty) comes back to, even when the broker is already gone.
         await self._store_copies(partition, packed, sealed, taken)
+        if self.kafka is not None:
+            entries = [(k, d) for (k, _, _), d in zip(packed, sealed, strict=True)]
+            await asyncio.wait_for(self._send(partition, entries, marker, taken),
+                                   SEND_TIMEOUT_S)
         for (key, change, _), data in zip(packed, sealed, strict=True):
             self.tracker.mark_saved(key, change)
             self.stats.last_sizes[f"{key[0]}/{key[1]}"] = len(data)

@@ -14,13 +14,16 @@ import numpy as np
 from detectors.budget import BudgetTracker
 from detectors.llm import GroundednessScorer, PriceBook, tokens_for_event
 from detectors.rollback import PromptVersionComparator
+from detectors.safety import SafetyCounts, scan
 from streams.monitor._config import MonitorConfig
 
 __all__ = ["Enricher", "AppMonitor"]
 
 
 class Enricher:
-    """Adds tokens (provider usage, else tiktoken), cost and groundedness to an LLM event."""
+    """Adds tokens (provider usage, else tiktoken), cost, groundedness and the safety scan
+    (PII and secrets in the response, refusal, injection markers in the prompt) to an LLM
+    event. ``tripwire golden run`` scores with this same class."""
 
     def __init__(self, config: MonitorConfig) -> None:
         self.prices = PriceBook(overrides=config.prices or None, unknown=config.unknown_price)
@@ -35,10 +38,14 @@ class Enricher:
             self.unknown_models.add(event.get("llm_model") or "")
         g = self.scorer.score(event.get("response") or "", event.get("context") or [],
                               event.get("prompt") or "")
+        safety = scan(event.get("prompt") or "", event.get("response") or "")
         return {"input_tokens": tokens.input_tokens, "output_tokens": tokens.output_tokens,
                 "token_source": tokens.source, "cost_usd": cost.usd, "price_source": cost.source,
-                "groundedness": g.score, "hallucinated": bool(g.flagged),
-                "unsupported": list(g.unsupported_numbers) + list(g.unsupported_names)}
+                # A refusal makes no claim: scored, but not counted as a hallucination.
+                "groundedness": g.score, "hallucinated": bool(g.flagged) and not safety.refusal,
+                "unsupported": list(g.unsupported_numbers) + list(g.unsupported_names),
+                "pii": list(safety.pii), "secrets": list(safety.secrets),
+                "refusal": safety.refusal, "injection": safety.injection}
 
 
 class _VersionWindow:
@@ -54,9 +61,13 @@ class _VersionWindow:
         self.tokens_out = 0
         self.start = math.inf
         self.end = -math.inf
+        self.safety = SafetyCounts()
 
     def add(self, event: dict[str, Any], enrich: dict[str, Any]) -> None:
         self.n += 1
+        self.safety.add(pii=bool(enrich.get("pii")), secret=bool(enrich.get("secrets")),
+                        refusal=bool(enrich.get("refusal")),
+                        injection=bool(enrich.get("injection")))
         self.hallucinated += bool(enrich.get("hallucinated"))
         if enrich.get("groundedness") is not None:
             self.grounded.append(float(enrich["groundedness"]))
@@ -78,7 +89,8 @@ class _VersionWindow:
     def to_state(self) -> dict[str, Any]:
         """Plain data: counts and sums, plus the window's groundedness and latency values
         (at most ``llm_window_events`` each)."""
-        return {name: getattr(self, name) for name in self._STATE}
+        return {**{name: getattr(self, name) for name in self._STATE},
+                "safety": self.safety.to_state()}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> _VersionWindow:
@@ -86,6 +98,8 @@ class _VersionWindow:
         for name in cls._STATE:
             if name in state:
                 setattr(out, name, state[name])
+        if "safety" in state:
+            out.safety = SafetyCounts.from_state(state["safety"])
         return out
 
     def metrics(self) -> dict[str, float]:
@@ -99,6 +113,7 @@ class _VersionWindow:
         if self.latency:
             p50, p95 = np.percentile(self.latency, [50, 95])
             out["latency_ms.p50"], out["latency_ms.p95"] = float(p50), float(p95)
+        out.update(self.safety.rates())
         return out
 
 
@@ -145,7 +160,8 @@ class AppMonitor:
         feedback = event.get("feedback")
         verdict = self.comparator.observe(
             self.app, version, ts, bool(enrich.get("hallucinated")),
-            None if feedback is None else feedback == -1, float(enrich["cost_usd"]))
+            None if feedback is None else feedback == -1, float(enrich["cost_usd"]),
+            refused=bool(enrich.get("refusal")))
         return out, verdict
 
     def _close(self, version: str, window: _VersionWindow) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.budget import Budget
-from detectors.rules import Rule, default_rules
+from detectors.rules import Rule, default_rules, safety_rules
 
 __all__ = ["MonitorConfig", "ModelOverrides"]
 
@@ -51,7 +51,7 @@ class MonitorConfig:
                          Rule("drift.chisquare", None, direction="below")]
         app_rules = [Rule("hallucination.rate", 0.3), Rule("feedback.negative_rate", 0.3),
                      Rule("judge.hallucination_rate", 0.3)]
-        return [*self.rules, *p_value_rules, *default_rules(), *app_rules]
+        return [*self.rules, *p_value_rules, *default_rules(), *app_rules, *safety_rules()]
 
     def for_model(self, model: str) -> ModelOverrides:
         return self.models.get(model) or ModelOverrides()

@@ -21,7 +21,7 @@ from detectors.performance import PerformanceEstimator
 from streams.monitor._calibrate import calibrated_thresholds
 from streams.monitor._config import MonitorConfig
 
-__all__ = ["ModelMonitor", "PREDICTION_COLUMN"]
+__all__ = ["LatencyWindow", "ModelMonitor", "PREDICTION_COLUMN"]
 
 PREDICTION_COLUMN = "__prediction__"
 _ACCURACY_METRICS = ("accuracy", "precision", "recall", "f1", "logloss", "auc", "mae", "rmse",
@@ -91,6 +91,56 @@ class _Window:
         return out
 
 
+class LatencyWindow:
+    """``latency_ms`` of one model version's predictions, in windows of event time.
+
+    A window closes after ``size`` latencies, or after ``window_s`` of event time once it holds
+    ``min_events``; :meth:`add` then returns ``{"p50", "p95", "p99", "n", "start", "end"}``.
+    State: at most ``size`` floats plus two timestamps (``to_state`` / ``from_state``).
+    """
+
+    STATE_VERSION = 1
+
+    def __init__(self, size: int, window_s: float | None = None, min_events: int = 1) -> None:
+        self.size, self.window_s, self.min_events = int(size), window_s, int(min_events)
+        self.values: list[float] = []
+        self.start: float | None = None
+        self.end: float | None = None
+
+    def add(self, latency_ms: float, ts: float) -> dict[str, Any] | None:
+        """Count one latency; the closed window's percentiles, or None."""
+        self.values.append(float(latency_ms))
+        self.start = ts if self.start is None else min(self.start, ts)
+        self.end = ts if self.end is None else max(self.end, ts)
+        n = len(self.values)
+        timed_out = bool(self.window_s) and n >= self.min_events and \
+            ts - self.start >= self.window_s  # type: ignore[operator]
+        if n < self.size and not timed_out:
+            return None
+        p50, p95, p99 = np.percentile(self.values, [50, 95, 99])
+        out: dict[str, Any] = {"p50": float(p50), "p95": float(p95), "p99": float(p99),
+                               "n": n, "start": float(self.start), "end": float(self.end)}
+        self.values, self.start, self.end = [], None, None
+        return out
+
+    def to_state(self) -> dict[str, Any]:
+        return {"version": self.STATE_VERSION, "size": self.size, "window_s": self.window_s,
+                "min_events": self.min_events, "values": list(self.values),
+                "start": self.start, "end": self.end}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], **ctor_args: Any) -> LatencyWindow:
+        if state.get("version") != cls.STATE_VERSION:
+            raise ValueError(f"LatencyWindow state version {state.get('version')!r} is not "
+                             f"{cls.STATE_VERSION}: start a fresh window")
+        window = cls(ctor_args.get("size", state["size"]),
+                     ctor_args.get("window_s", state["window_s"]),
+                     ctor_args.get("min_events", state["min_events"]))
+        window.values = [float(v) for v in state["values"]]
+        window.start, window.end = state["start"], state["end"]
+        return window
+
+
 class _Version:
     """State of one (model, model_version)."""
 
@@ -146,6 +196,7 @@ class ModelMonitor:
         self.decay: DecayDetector | None = None  # created once the task is known
         self.decay_version: str | None = None
         self.last_ts = -math.inf
+        self.latency: dict[str, LatencyWindow] = {}  # per model version
 
     def to_state(self) -> dict[str, Any]:
         """Plain data (see the classes' own ``to_state``). Size: per version the reference
@@ -157,6 +208,7 @@ class ModelMonitor:
             "join": self.join.to_state(), "accuracy": self.accuracy.to_state(),
             "pairs": list(self.pairs), "decay": self.decay.to_state() if self.decay else None,
             "decay_version": self.decay_version, "last_ts": self.last_ts,
+            "latency": [[v, w.to_state()] for v, w in self.latency.items()],
         }
 
     @classmethod
@@ -170,6 +222,7 @@ class ModelMonitor:
         out.pairs = list(state["pairs"])
         out.decay = DecayDetector.from_state(state["decay"]) if state["decay"] else None
         out.decay_version, out.last_ts = state["decay_version"], state["last_ts"]
+        out.latency = {v: LatencyWindow.from_state(w) for v, w in state.get("latency", [])}
         return out
 
     def forget_calibration(self) -> None:
@@ -204,6 +257,8 @@ class ModelMonitor:
                 "prediction": event.get("prediction"), "score": event.get("score"),
                 "model": event.get("model"), "model_version": event.get("model_version")}
         out = self._joined(self.join.add_prediction(slim))
+        if event.get("latency_ms") is not None:
+            out += self._latency(version, float(event["latency_ms"]), float(event["ts"]))
         if state.profile is None:
             state.reference.add(event)
             if state.reference.n >= self.reference_events:
@@ -215,6 +270,21 @@ class ModelMonitor:
             out += self._burst(version, state, float(event["ts"]))
         if self._window_closes(state.window, float(event["ts"])):
             out += self._close_drift_window(version, state)
+        return out
+
+    def _latency(self, version: str, latency_ms: float, ts: float) -> list[dict[str, Any]]:
+        """``latency_ms.p50/p95/p99`` of a model version (dimension = version) per window."""
+        window = self.latency.get(version)
+        if window is None:
+            window = self.latency[version] = LatencyWindow(
+                self.window_events, self.config.window_s, self.config.min_window_events)
+        closed = window.add(latency_ms, ts)
+        if closed is None:
+            return []
+        out = [_signal(self.model, f"latency_ms.{q}", version, closed[q], None, closed["n"],
+                       closed["start"], closed["end"]) for q in ("p50", "p95", "p99")]
+        for record in out:
+            record["model_version"] = version
         return out
 
     def _window_closes(self, window: _Window, ts: float) -> bool:

@@ -78,15 +78,21 @@ def test_up_serves_the_api_stores_events_and_stops_cleanly_on_ctrl_c(tmp_path: P
     assert "Traceback" not in out
 
     # Results survive a restart: the store lives in the data directory, and the monitor
-    # continues from the snapshot taken at shutdown.
+    # continues from the checkpoint taken at shutdown (the store's copy: the restarted
+    # embedded broker starts empty).
     proc, _ = _start_up(env, tmp_path)
     try:
         stats = get_json(f"{api}/stats")
         assert stats["predictions"] == 300 and stats["llm"] == 1  # type: ignore[index]
+        deadline = time.monotonic() + 30
+        while (state := get_json(f"{api}/state"))["restores"]["pending"] or \
+                not state["partitions"]:  # type: ignore[index]
+            assert time.monotonic() < deadline, state
+            time.sleep(0.3)
+        assert state["restores"]["entities"] == 2, state  # type: ignore[index]
+        assert {e["entity"] for e in state["entities"]} == {"e2e-model", "e2e-app"}  # type: ignore[index]
     finally:
         assert _stop(proc) == 0
-    worker_log = (tmp_path / "data" / "logs" / "worker.log").read_text()
-    assert "monitor state restored" in worker_log
 
 
 def test_worker_without_a_broker_fails_with_a_clear_message(tmp_path: Path) -> None:
@@ -164,4 +170,6 @@ def test_up_refuses_a_busy_port_with_the_setting_to_change(tmp_path: Path) -> No
                                 capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "TRIPWIRE_UI_PORT" in result.stderr and "already in use" in result.stderr
-    assert "stopped  broker" in result.stdout  # what had started is stopped again
+    assert f"pid {os.getpid()}" in result.stderr  # who holds it, and how to stop it
+    assert f"kill {os.getpid()}" in result.stderr
+    assert "broker" not in result.stdout  # checked before anything was started

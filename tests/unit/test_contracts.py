@@ -146,6 +146,10 @@ _SAMPLE: dict[str, Any] = {
     "to_version": "", "destination": "d", "webhook_id": "w", "kind": "alert", "attempt": 1,
     "status": 200, "ok": 1, "error": "", "source": "file", "created_ts": 1.0,
     "profile": "", "worker_id": "w", "grounded": 1, "model_name": "m",
+    "pii": [], "secrets": [], "refusal": 0, "injection": 0, "run_id": "r1", "passed": 1,
+    "n_cases": 2, "n_passed": 2, "pass_rate": 1.0, "min_pass_rate": 1.0,
+    "latency_ms_p50": 1.0, "latency_ms_p95": 2.0, "groundedness_mean": 0.9,
+    "failed_checks": "{}", "cases": "[]",
 }
 
 

@@ -228,6 +228,9 @@ def test_llm_normalized_and_optionals():
      "llm.usage.input_tokens: expected non-negative integer, got bool"),
     (llm(usage=[1, 2]), "llm.usage: expected object, got list"),
     (llm(latency_ms=-5), "llm.latency_ms: expected a non-negative number"),
+    (prediction(latency_ms=-0.5), "prediction.latency_ms: expected a non-negative number"),
+    (prediction(latency_ms=math.inf), "prediction.latency_ms: expected a finite number"),
+    (prediction(latency_ms="12"), "prediction.latency_ms: expected number, got string"),
     (llm(latency_ms="fast"), "llm.latency_ms: expected number, got string"),
     (llm(feedback=2), "llm.feedback: expected -1, 0 or 1, got number"),
     (llm(feedback=True), "llm.feedback: expected -1, 0 or 1, got bool"),
@@ -487,6 +490,14 @@ def test_builders_round_trip_through_decode():
     assert built[2]["context"] == ["doc"]
 
 
+def test_prediction_latency_is_optional_and_kept():
+    assert "latency_ms" not in validate(prediction())
+    assert "latency_ms" not in validate(prediction(latency_ms=None))
+    assert validate(prediction(latency_ms=12.5))["latency_ms"] == 12.5
+    built = make_prediction("m", {"a": 1}, 0, latency_ms=0)
+    assert built["latency_ms"] == 0 and validate(built)["latency_ms"] == 0
+
+
 def test_builder_defaults():
     before = time.time()
     event = make_prediction("m", {"a": 1}, 0)
@@ -523,6 +534,8 @@ def test_builder_copies_features():
     (lambda: make_llm("a", "v", "m", "p", "r", feedback=2), "llm.feedback: expected -1, 0 or 1"),
     (lambda: make_llm("a", "v", "m", "p", "r", latency_ms=-1),
      "llm.latency_ms: expected a non-negative"),
+    (lambda: make_prediction("m", {}, 1, latency_ms=-1),
+     "prediction.latency_ms: expected a non-negative"),
     (lambda: make_llm("a", "v", "m", "p" * 200_001, "r"), "llm.prompt: longer than 200000"),
 ])
 def test_builder_rejections(call, expected):

@@ -10,6 +10,7 @@ from ui._common import EMIT_LLM, ago, fmt_num, utc
 from ui._entity import entity_header, load_entity
 from ui._events import open_alerts_panel, render_alert, render_trigger
 from ui._frames import domain_of, markers
+from ui._llm_ops import golden, safety
 from ui._llm_sections import budget, cost, quality, samples, tokens_latency, versions
 
 QUALITY = ("hallucination.", "feedback.", "groundedness.")
@@ -39,6 +40,12 @@ st.subheader("Quality by prompt version", anchor=False)
 st.caption(MARKER_CAPTION)
 quality(df, dom, quality_marks)
 versions(name)
+
+st.subheader("Golden set", anchor=False)
+golden(name)
+
+st.subheader("Safety", anchor=False)
+safety(df, dom, markers(history, triggers, ("safety.", "refusal.", "injection."), since), name)
 
 st.subheader("Cost and budget", anchor=False)
 budget(df, history, markers(history, [], ("budget.",), since))
