@@ -6,9 +6,11 @@ Brokers: a test that uses ``broker`` (or ``worker_factory``, or ``broker_factory
 per kind in ``BROKER_KINDS``, ids ``[tansu]`` and ``[kafka]``; each run gets a fresh broker of
 its own with Tripwire's topics (fixed topic names and Faust group "tripwire" would otherwise
 leak offsets between tests). The Kafka run skips, saying why, without java or the jars from
-``make kafka-deps``; it is marked ``kafka`` (``pytest -m "not kafka"`` leaves it out). To run
-a test on one kind only: ``@pytest.mark.parametrize("broker_kind", ["tansu"])``. A test that
-needs a second broker, or to restart one, calls ``broker_factory()`` (see there).
+``make kafka-deps`` (or fails, with REQUIRE_KAFKA_TESTS=1); it is marked ``kafka``
+(``pytest -m "not kafka"`` leaves it out). To run a test on one kind only:
+``@pytest.mark.parametrize("broker_kind", ["tansu"])``; for more partitions (topics and
+workers): ``@pytest.mark.parametrize("broker_partitions", [8])``. A test that needs a second
+broker calls ``broker_factory()`` (see there).
 """
 
 from __future__ import annotations
@@ -100,19 +102,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def broker_kind(request: pytest.FixtureRequest) -> str:
     """The kind of broker this run of the test uses; Kafka skips when it cannot start here."""
     if request.param == "kafka" and (reason := kafka_unavailable()):
+        if os.environ.get("REQUIRE_KAFKA_TESTS") == "1":
+            pytest.fail(f"REQUIRE_KAFKA_TESTS=1 but {reason}")
         pytest.skip(reason)
     return str(request.param)
 
 
 @pytest.fixture
-def broker_factory(broker_kind: str, tmp_path: Path) -> Iterator[Callable[..., Broker]]:
-    """``make(kind=broker_kind, partitions=4)`` starts another fresh broker for this test;
-    every broker it started is stopped (by pid) at the end of the test."""
+def broker_partitions() -> int:
+    """Partitions of every Tripwire topic on ``broker`` (and TRIPWIRE_PARTITIONS of workers)."""
+    return 4
+
+
+@pytest.fixture
+def broker_factory(broker_kind: str, broker_partitions: int,
+                   tmp_path: Path) -> Iterator[Callable[..., Broker]]:
+    """``make(kind=broker_kind, partitions=broker_partitions)`` starts another fresh broker
+    for this test; every broker it started is stopped (by pid) at the end of the test."""
     started: list[Broker] = []
 
-    def make(kind: str | None = None, partitions: int = 4) -> Broker:
+    def make(kind: str | None = None, partitions: int | None = None) -> Broker:
         kind = kind or broker_kind
-        b = start_broker(kind, tmp_path / f"{kind}-{len(started)}", partitions)
+        b = start_broker(kind, tmp_path / f"{kind}-{len(started)}",
+                         partitions or broker_partitions)
         started.append(b)
         return b
 
@@ -135,12 +147,13 @@ def get_json(url: str, timeout: float = 5.0) -> object:
 class WorkerProcess:
     """``python -m tripwire worker`` as a child process with its own data dir and port."""
 
-    def __init__(self, bootstrap: str, data_dir: Path, extra_env: dict[str, str] | None = None):
+    def __init__(self, bootstrap: str, data_dir: Path, extra_env: dict[str, str] | None = None,
+                 partitions: int = 4):
         self.port = free_port()
         self.data_dir = data_dir
         self.env = dict(os.environ, TRIPWIRE_KAFKA_BOOTSTRAP=bootstrap,
                         TRIPWIRE_DATA_DIR=str(data_dir), TRIPWIRE_API_PORT=str(self.port),
-                        TRIPWIRE_PARTITIONS="4", TRIPWIRE_LOG_LEVEL="INFO",
+                        TRIPWIRE_PARTITIONS=str(partitions), TRIPWIRE_LOG_LEVEL="INFO",
                         **(extra_env or {}))
         self.env.pop("TRIPWIRE_CONFIG", None)
         self.proc: subprocess.Popen[bytes] | None = None
@@ -207,12 +220,12 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def worker_factory(broker: str, tmp_path: Path) -> Iterator:
+def worker_factory(broker: str, broker_partitions: int, tmp_path: Path) -> Iterator:
     """Start workers against the test's broker; all are stopped at the end of the test."""
     started: list[WorkerProcess] = []
 
     def make(data_dir: Path | None = None, **env: str) -> WorkerProcess:
-        w = WorkerProcess(broker, data_dir or tmp_path / "data", env)
+        w = WorkerProcess(broker, data_dir or tmp_path / "data", env, broker_partitions)
         started.append(w)
         return w.start()
 
