@@ -17,6 +17,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from functools import cache
@@ -166,11 +167,13 @@ class KafkaBroker:
 
     def _spawn_java(self, args: list[str]) -> subprocess.Popen[bytes]:
         parent = os.getpid()
+        linux = sys.platform.startswith("linux")  # prctl is Linux-only
         with open(self.log_path, "ab") as log:
             return subprocess.Popen(self._command(args), cwd=self.workdir, stdout=log,
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True,
-                                    preexec_fn=lambda: _die_with_parent(parent))
+                                    preexec_fn=(lambda: _die_with_parent(parent)) if linux
+                                    else None)
 
     def _run_java(self, args: list[str], timeout: float) -> None:
         proc = self._spawn_java(args)
