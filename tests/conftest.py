@@ -63,7 +63,8 @@ class Broker(Protocol):
 def start_broker(kind: str, workdir: Path, partitions: int = 4) -> Broker:
     """Start a ``kind`` broker on loopback with Tripwire's topics (``partitions`` each).
 
-    Tansu starts in ~50 ms; Apache Kafka in ~3.5 s (format ~1 s, JVM to metadata ~2.5 s).
+    Tansu starts in ~50 ms; Apache Kafka in ~3.5 s on an idle 2-core machine (format ~1 s,
+    JVM to metadata ~2.5 s), ~7 s when the cores are busy.
     """
     from tripwire.embedded import ALL_TOPICS, EmbeddedBroker, ensure_topics
 
