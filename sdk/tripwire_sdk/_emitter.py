@@ -260,9 +260,14 @@ class Emitter:
 
     def _close_at_exit(self) -> None:
         """The exit hook: a connected emitter flushes for up to EXIT_TIMEOUT seconds; one that
-        never reached its broker counts its queue as dropped at once."""
+        never reached its broker counts its queue as dropped at once. A first connection still
+        under way (a short script that emits and exits) is given its own bounded time first."""
         if self._flush_at_exit and not self._closed:
-            connected = self._sender is not None and self._sender.producer is not None
+            sender = self._sender
+            if (sender is not None and sender.is_alive() and self._pipe.stats()["queued"]
+                    and not sender.first_attempt.is_set()):
+                sender.first_attempt.wait(sender.connect_timeout())
+            connected = sender is not None and sender.producer is not None
             self.close(EXIT_TIMEOUT if connected else 0.0)
 
     def _after_fork(self) -> None:

@@ -54,6 +54,7 @@ class Sender(threading.Thread):
         self.max_message_bytes = max(cap - _MESSAGE_MARGIN, 1024)
         self.producer: Any = None
         self.close_timeout = 5.0  # Emitter.close() sets what is left of its own timeout
+        self.first_attempt = threading.Event()  # the first connection attempt has ended
         self._backoff = _BACKOFF_MIN
 
     def run(self) -> None:
@@ -86,12 +87,17 @@ class Sender(threading.Thread):
                 pipe.urgent.wait(self.linger)
         return True
 
+    def connect_timeout(self) -> float:
+        """Seconds one connection attempt may block (bootstrap_timeout_ms, plus a margin)."""
+        return float(self.settings.get("bootstrap_timeout_ms", 2000)) / 1000.0 + 0.5
+
     def _connect(self) -> bool:
         try:
             from kafka import KafkaProducer  # imported here: keeps `import tripwire_sdk` light
 
             producer = KafkaProducer(**self.settings)  # blocks up to bootstrap_timeout_ms
         except Exception as err:
+            self.first_attempt.set()
             self.log.warn("connect", "tripwire_sdk: Kafka unreachable (%(detail)s), "
                           "%(count)d attempts; events stay queued up to max_queue",
                           detail=describe(err))
@@ -100,6 +106,7 @@ class Sender(threading.Thread):
             return False
         _unregister_atexit(producer)  # our own atexit hook flushes first, then closes it
         self.producer, self._backoff = producer, _BACKOFF_MIN
+        self.first_attempt.set()
         return not self.pipe.abandoned
 
     def _send(self, items: list[Item]) -> None:

