@@ -55,9 +55,10 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
         stream_wait_empty=False,
         # No Faust tables (state moves through streams.checkpoint), so no standbys: with the
         # default of 1, Faust's sticky assignor lets a joining worker idle while others keep
-        # ceil(partitions / workers) each.
+        # ceil(partitions / workers) each. See _copartitioned_assignment for the assignor.
         table_standby_replicas=0,
     )
+    _copartitioned_assignment()
     worker = worker or Worker(settings)
     for name in _OUTPUT_TOPICS:
         worker.topics[name] = app.topic(name, value_serializer="raw", key_serializer="raw",
@@ -122,6 +123,20 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
     return app, worker
 
 
+def _copartitioned_assignment() -> None:
+    """Keep every input topic's partition p on one worker.
+
+    Without standby replicas faust-streaming 0.15 hands partitions out with aiokafka's
+    round-robin assignor, which deals ``predictions[p]`` and ``labels[p]`` to different
+    workers: a model's labels would then miss its predictions and its state would have no
+    single owner. Range assignment over topics with equal partition counts gives each worker
+    the same partition numbers of every topic (Kafka's classic co-partitioning), balanced."""
+    import faust.transport.drivers.aiokafka as driver
+    from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+
+    driver.RoundRobinPartitionAssignor = RangePartitionAssignor  # type: ignore[misc]
+
+
 def _follow_partitions(app: faust.App, worker: Worker, settings: Settings) -> None:
     """Entity state follows the input partitions: checkpoints go to the checkpoint topic on
     the entity's partition; revoked partitions are checkpointed, newly assigned ones restored
@@ -144,6 +159,11 @@ def _follow_partitions(app: faust.App, worker: Worker, settings: Settings) -> No
 
     @app.on_partitions_assigned.connect
     async def _assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
+        by_topic = {t: {tp.partition for tp in assigned if tp.topic == t} for t in topics.INPUT}
+        if len({frozenset(p) for p in by_topic.values()}) > 1:
+            log.error("input topics are not co-partitioned on this worker (%s): a model's "
+                      "labels may reach another worker than its predictions", by_topic)
+        log.info("assigned input partitions %s", sorted(partitions(assigned)))
         worker.checkpoints.assigned(partitions(assigned))
 
 

@@ -234,6 +234,7 @@ def worker_factory(broker: str, broker_partitions: int, tmp_path: Path) -> Itera
         started.append(w)
         return w.start()
 
+    make.started = started  # type: ignore[attr-defined]
     yield make
     for w in started:
         w.stop()

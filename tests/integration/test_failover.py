@@ -30,6 +30,14 @@ def stream() -> Stream:
     return Stream.build()
 
 
+@pytest.fixture(autouse=True)
+def _copartitioned(worker_factory):
+    """Every worker of every test got the same partition numbers of every input topic."""
+    yield
+    for worker in getattr(worker_factory, "started", []):
+        assert "not co-partitioned" not in worker.log_tail(10**7), worker.data_dir
+
+
 def _report(name: str, figures: dict) -> None:
     """Figures for the docs (printed with -s, and kept in .tripwire-figures/)."""
     FIGURES.mkdir(exist_ok=True)
