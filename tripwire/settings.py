@@ -123,9 +123,10 @@ class Settings(BaseSettings):
     ingest_within_s: float = Field(0.5, gt=0)
     log_level: str = "INFO"
     worker_id: str = Field(default_factory=socket.gethostname,
-                           description="names this worker's monitor-state snapshot")
-    snapshot_interval_s: float = Field(30.0, ge=0, description="monitor state snapshot period "
-                                       "(0 = never)")
+                           description="not used any more (monitor state is kept per entity "
+                           "and follows its partition); accepted so existing configs load")
+    snapshot_interval_s: float = Field(30.0, ge=0, description="monitor state checkpoint "
+                                       "period (0 = only at rebalances and shutdown)")
     limits: Limits = Field(default_factory=Limits)
     monitoring: Monitoring = Field(default_factory=Monitoring)
     judge: Judge = Field(default_factory=Judge)
