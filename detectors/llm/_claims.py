@@ -1,0 +1,335 @@
+"""Claim-level evidence: what a response asserts that its source does not support or contradicts.
+
+A response is split into sentences; questions assert nothing and are skipped. Each other
+sentence is checked against the source (context documents, then the prompt), each text
+indexed by :class:`~detectors.llm._claims_index.SourceIndex`:
+
+* support: the share of its content stems found in the source, and of its adjacent stem pairs;
+* alignment: the source sentence sharing the most content stems with it, and the share of
+  its stems that sentence holds (a faithful sentence rests on one source sentence);
+* names (capitalised runs): *supported* (the phrase occurs, or all its words occur in one
+  source sentence), *partial* (some words occur), *absent* (none), or *contradicted*: absent
+  or partial while the aligned source sentence names someone the response sentence does not
+  ("starred Brad Pitt" where the context has "starring Matthew Modine");
+* numbers: *absent* from the source, or *contradicted*: absent while the aligned source
+  sentence holds another number of the same kind (a year for a year: "released in 1995"
+  where the context has "released 2001");
+* negation: the sentence negates (not a hedge such as "not sure") what its aligned source
+  sentence states, or negates a statement about a source entity; or it states what the
+  aligned source sentence negates;
+* correction: the sentence says it corrects something ("actually", "in fact", "instead");
+* relation: two names the source supports that never occur in one source sentence or in
+  two adjacent ones ("Damian Lillard starred in Space Jam" against a source that names each
+  in other statements).
+
+Every piece of evidence also yields a reason string (:data:`REASON_KINDS`). Results depend only
+on the response and the source indexes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from . import _text
+from ._claims_index import (
+    HEDGE_RE,
+    NEGATION_RE,
+    SourceIndex,
+    name_keys,
+    numbers_of,
+    prepare,
+    sentences_of,
+)
+
+__all__ = ["REASON_KINDS", "Evidence", "collect_evidence"]
+
+CORRECTION_RE = re.compile(r"\b(?:actually|in fact|instead|contrary to|rather than)\b")
+
+#: The kinds of reasons, in the order they are listed (each reason starts with its kind).
+REASON_KINDS = (
+    "number contradicts context", "name contradicts context", "negation contradicts context",
+    "relation not in context", "number not in context", "name not in context",
+    "content not in context",
+)  # fmt: skip
+_SUPPORTED, _PARTIAL, _ABSENT = 0, 1, 2
+_WEAK_SENTENCE = 0.5  # a sentence with less support than this is named as a reason
+_EXCERPT = 80
+
+
+@dataclass(slots=True)
+class Evidence:
+    """Counts of what one response asserts against its source (see the module docstring).
+
+    ``content``/``supported``: content stems of non-question sentences, and how many of them
+    occur in the source; ``pairs``/``supported_pairs`` the same for adjacent stem pairs;
+    ``align``: mean over those sentences of the share of stems held by their aligned source
+    sentence; ``weakest``: (support, sentence) of the least supported sentence.
+    """
+
+    context_words: int = 0
+    prompt_words: int = 0
+    content: int = 0
+    supported: int = 0
+    pairs: int = 0
+    supported_pairs: int = 0
+    align_sum: float = 0.0
+    sentences: int = 0
+    names: int = 0
+    names_absent: int = 0
+    names_partial: int = 0
+    names_contradicted: int = 0
+    numbers: int = 0
+    numbers_absent: int = 0
+    numbers_contradicted: int = 0
+    negations: int = 0
+    corrections: int = 0
+    relations: int = 0
+    entity_claims: int = 0
+    weakest: tuple[float, str] | None = None
+    unsupported_numbers: list[str] = field(default_factory=list)
+    unsupported_names: list[str] = field(default_factory=list)
+    reasons: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def support(self) -> float | None:
+        return self.supported / self.content if self.content else None
+
+    @property
+    def pair_support(self) -> float | None:
+        if not self.pairs:
+            return self.support
+        return self.supported_pairs / self.pairs
+
+    @property
+    def align(self) -> float | None:
+        return self.align_sum / self.sentences if self.sentences else None
+
+    def add_reason(self, kind: int, detail: str) -> None:
+        text = f"{REASON_KINDS[kind]}: {detail}"
+        if (kind, text) not in self.reasons:
+            self.reasons.append((kind, text))
+
+    def sorted_reasons(self) -> list[str]:
+        """Reasons, strongest kind first (contradictions before absences)."""
+        return [text for _, text in sorted(self.reasons, key=lambda r: r[0])]
+
+
+def _excerpt(sentence: str) -> str:
+    return sentence if len(sentence) <= _EXCERPT else sentence[: _EXCERPT - 1] + "…"
+
+
+def _name_status(name: str, keys: tuple[str, ...], parts: Sequence[SourceIndex]) -> int:
+    needle = f" {' '.join(_text.tokens(name.lower()))} "
+    found = False
+    for part in parts:
+        if needle in part.tokstr:
+            return _SUPPORTED
+    for part in parts:
+        mask, complete = -1, True
+        for key in keys:
+            bits = part.stems.get(key)
+            if bits is None:
+                complete = False
+            else:
+                found, mask = True, mask & bits
+        if complete and mask:
+            return _SUPPORTED
+    return _PARTIAL if found else _ABSENT
+
+
+def _align(stems: frozenset[str], parts: Sequence[SourceIndex]) -> tuple[int, int, int]:
+    """(shared stems, part index, sentence index) of the source sentence sharing the most."""
+    best = (0, -1, -1)
+    for p, part in enumerate(parts):
+        table = part.stems
+        mask = 0
+        for stem in stems:
+            mask |= table.get(stem, 0)
+        sentence_stems = part.sentence_stems
+        while mask:
+            low = mask & -mask
+            j = low.bit_length() - 1
+            mask ^= low
+            shared = len(stems & sentence_stems[j])
+            if shared > best[0]:
+                best = (shared, p, j)
+    return best
+
+
+def _together(a: tuple[str, ...], b: tuple[str, ...], parts: Sequence[SourceIndex]) -> bool:
+    """Do the keys of ``a`` and of ``b`` occur in one source sentence or two adjacent ones?"""
+    for part in parts:
+        ma = mb = -1
+        for key in a:
+            ma &= part.stems.get(key, 0)
+        for key in b:
+            mb &= part.stems.get(key, 0)
+        if ma and mb and ma & (mb | mb << 1 | mb >> 1):
+            return True
+    return False
+
+
+class _Sentence:
+    """One non-question response sentence being checked."""
+
+    __slots__ = ("aligned", "line", "names", "sentence", "shared", "stems", "unsupported",
+                 "words")
+
+    def __init__(self, sentence: str, line: str, words: list[str], stems: list[str]) -> None:
+        self.sentence, self.line, self.words = sentence, line, words
+        self.stems = frozenset(stems)
+        self.names: list[tuple[str, tuple[str, ...], int]] = []
+        self.shared, self.aligned = 0, None
+        self.unsupported = 0
+
+
+def collect_evidence(response: str, context: Sequence[SourceIndex],
+                     prompt: SourceIndex | None) -> Evidence:  # fmt: skip
+    """Evidence of ``response`` against the context indexes and the prompt index."""
+    parts = [*context, prompt] if prompt is not None else list(context)
+    ev = Evidence(context_words=sum(part.n_words for part in context),
+                  prompt_words=prompt.n_words if prompt is not None else 0)
+    sentences = sentences_of(prepare(response))
+    low, words = _text.sentence_tokens(sentences)
+    stems = _text.sentence_stems(words)
+    for sentence, line, w, st in zip(sentences, low.split("\n") if low else [], words, stems):
+        if sentence.endswith("?"):
+            continue
+        s = _Sentence(sentence, line, w, st)
+        _support(ev, s, st, parts)
+        _names(ev, s, parts)
+        _numbers(ev, s, parts)
+        _negation(ev, s, parts)
+        _relations(ev, s, parts, len(context))
+        _entity_claim(ev, s, parts[: len(context)])
+    return ev
+
+
+def _entity_claim(ev: Evidence, s: _Sentence, context: Sequence[SourceIndex]) -> None:
+    """A sentence that names a context entity and adds words or names the source lacks."""
+    if not any(status == _SUPPORTED and any(k in part.stems for part in context for k in keys)
+               for _, keys, status in s.names):
+        return
+    if s.unsupported or any(status == _ABSENT for _, _, status in s.names):
+        ev.entity_claims += 1
+
+
+def _support(ev: Evidence, s: _Sentence, st: list[str], parts: Sequence[SourceIndex]) -> None:
+    if not st:
+        return
+    missing = 0
+    for stem in st:
+        if not any(stem in part.stems for part in parts):
+            missing += 1
+    hits = len(st) - missing
+    s.unsupported = missing
+    ev.content += len(st)
+    ev.supported += hits
+    pairs = list(map(" ".join, zip(st, st[1:], strict=False)))
+    ev.pairs += len(pairs)
+    ev.supported_pairs += sum(any(pair in part.bigrams for part in parts) for pair in pairs)
+    shared, p, j = _align(s.stems, parts)
+    s.shared, s.aligned = shared, (parts[p], j) if p >= 0 else None
+    ev.align_sum += shared / len(s.stems)
+    ev.sentences += 1
+    support = hits / len(st)
+    if ev.weakest is None or support < ev.weakest[0]:
+        ev.weakest = (support, s.sentence)
+    if support < _WEAK_SENTENCE and len(st) >= 3:
+        ev.add_reason(6, f'"{_excerpt(s.sentence)}" ({support:.0%} of its words)')
+
+
+def _names(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex]) -> None:
+    for name in _text.names_in([s.sentence]):
+        keys = name_keys(name)
+        if keys:
+            s.names.append((name, keys, _name_status(name, keys, parts)))
+    for name, keys, status in s.names:
+        ev.names += 1
+        if status == _SUPPORTED:
+            continue
+        ev.unsupported_names.append(name)
+        other = _other_name(s, keys)
+        if other:
+            ev.names_contradicted += 1
+            ev.add_reason(1, f"{name} (context: {other})")
+        elif status == _ABSENT:
+            ev.names_absent += 1
+            ev.add_reason(5, name)
+        else:
+            ev.names_partial += 1
+            ev.add_reason(5, f"{name} (partly)")
+
+
+def _other_name(s: _Sentence, keys: tuple[str, ...]) -> str:
+    """A name of the aligned source sentence that the response sentence lacks ("" if none),
+    when the two sentences share a name and a word outside names (the same statement about
+    the same entity, with another name in it)."""
+    if s.aligned is None or s.shared < 2:
+        return ""
+    part, j = s.aligned
+    shared = s.stems & part.sentence_stems[j]
+    in_names = {k for _, ks, _ in s.names for k in ks}
+    if not shared & in_names or not shared - in_names:
+        return ""
+    for other in part.sentence_names[j]:
+        if other != keys and not s.stems.intersection(other):
+            return " ".join(other)
+    return ""
+
+
+def _is_year(value: float) -> bool:
+    return 1000 <= value <= 2100 and value == int(value)
+
+
+def _numbers(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex]) -> None:
+    values = numbers_of(s.line, s.words)
+    if not values:
+        return
+    raw = {value: text for text, value in _text.number_list(s.line)}
+    for value in values:
+        ev.numbers += 1
+        if any(value in part.numbers for part in parts):
+            continue
+        text = raw.get(value, f"{value:g}")
+        ev.unsupported_numbers.append(text)
+        other = None
+        if s.aligned is not None and s.shared >= 1:
+            part, j = s.aligned
+            kind = _is_year(value)
+            other = next((v for v in part.sentence_numbers[j]
+                          if v not in values and _is_year(v) == kind), None)  # fmt: skip
+        if other is not None:
+            ev.numbers_contradicted += 1
+            ev.add_reason(0, f"{text} (context: {other:g})")
+        else:
+            ev.numbers_absent += 1
+            ev.add_reason(4, text)
+
+
+def _negation(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex]) -> None:
+    line = s.line
+    negated = bool(NEGATION_RE.search(line)) and not HEDGE_RE.search(line)
+    if CORRECTION_RE.search(line):
+        ev.corrections += 1
+    if s.aligned is not None and s.shared >= 2 and s.shared >= 0.5 * len(s.stems):
+        part, j = s.aligned
+        if negated != bool(part.negated >> j & 1):
+            ev.negations += 1
+            ev.add_reason(2, f'"{_excerpt(s.sentence)}"')
+            return
+    if negated and any(status == _SUPPORTED for _, _, status in s.names):
+        ev.negations += 1
+        ev.add_reason(2, f'"{_excerpt(s.sentence)}"')
+
+
+def _relations(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex], n_context: int) -> None:
+    known = [(name, keys) for name, keys, status in s.names if status == _SUPPORTED]
+    sources = parts[:n_context] or parts
+    for i, (a, ka) in enumerate(known):
+        for b, kb in known[i + 1 :]:
+            if ka != kb and not set(ka) & set(kb) and not _together(ka, kb, sources):
+                ev.relations += 1
+                ev.add_reason(3, f"{a} + {b}")
