@@ -30,7 +30,8 @@ from benchmarks.halueval_quality import auc, examples, length_matched_auc
 __all__ = ["Data", "collect", "fit", "main"]
 
 L2 = 1.0
-TARGET_FALSE_FLAGS = 0.10
+#: Share of grounded development examples flagged, per kind (answer, conversation, document).
+TARGET_FALSE_FLAGS = (0.08, 0.10, 0.06)
 WEIGHTS_PATH = Path(__file__).resolve().parent.parent / "detectors" / "llm" / "_weights.py"
 
 
@@ -66,6 +67,8 @@ def collect(tasks: Sequence[str] = HALUEVAL_TASKS, stop: int = DEV_ITEMS) -> Dat
     for task in tasks:
         for ex in examples(task, 0, stop):
             ev, _ = scorer.evidence(ex.response, [ex.context], ex.prompt)
+            if not (ev.content or ev.numbers or ev.names):
+                continue  # nothing checkable: the scorer gives no score and never flags
             rows.append((features(ev), ex.label, (ev.context_words, ev.prompt_words), task, ex.item,
                          len(ex.response.split())))
     return Data(rows)
@@ -90,7 +93,8 @@ def _newton(d: np.ndarray, y: np.ndarray, penalty: np.ndarray) -> np.ndarray:
     return w
 
 
-def fit(data: Data, l2: float = L2, target: float = TARGET_FALSE_FLAGS) -> np.ndarray:
+def fit(data: Data, l2: float = L2,
+        target: Sequence[float] = TARGET_FALSE_FLAGS) -> np.ndarray:  # fmt: skip
     """Weights (kinds, 1 + features): penalised fit, then per-kind intercepts."""
     d = design(data)
     width = data.x.shape[1] + 1
@@ -100,7 +104,8 @@ def fit(data: Data, l2: float = L2, target: float = TARGET_FALSE_FLAGS) -> np.nd
     return _place_intercepts(weights, data, target)
 
 
-def _place_intercepts(weights: np.ndarray, data: Data, target: float) -> np.ndarray:
+def _place_intercepts(weights: np.ndarray, data: Data,
+                      target: Sequence[float]) -> np.ndarray:  # fmt: skip
     """Shift each kind's intercept until ``target`` of the grounded examples mostly of that
     kind have a positive logit; a few fixed-point rounds settle the mixing between kinds."""
     m = data.mix
@@ -114,7 +119,7 @@ def _place_intercepts(weights: np.ndarray, data: Data, target: float) -> np.ndar
         for a in range(len(anchors)):
             band = grounded & (nearest == a)
             if band.sum() >= 20:
-                shifts[a] = np.quantile(z[band], 1.0 - target)
+                shifts[a] = np.quantile(z[band], 1.0 - target[a])
         weights[:, 0] -= shifts
         if np.max(np.abs(shifts)) < 1e-6:
             break
@@ -151,16 +156,18 @@ def render(weights: np.ndarray) -> str:
 
     rows = []
     for kind, w in zip(KINDS, weights, strict=True):
-        cells = ", ".join(f"{v:.4f}" for v in w)
-        rows.append(f"    ({cells}),  # {kind}")
+        cells = [f"{v:.4f}" for v in w]
+        lines = [", ".join(cells[i : i + 8]) for i in range(0, len(cells), 8)]
+        rows.append(f"    (  # {kind}\n        " + ",\n        ".join(lines) + ",\n    ),")
     return (
         '"""Fitted constants of the groundedness model. Generated: do not edit.\n\n'
         "Written by ``python -m benchmarks.calibrate_groundedness --write`` from HaluEval's\n"
-        f"development split (L2 {L2:g}, {TARGET_FALSE_FLAGS:.0%} of grounded examples flagged "
-        "per kind).\nOne row per kind of ``detectors.llm._model.KINDS``: intercept, then one\n"
+        f"development split (L2 {L2:g}; grounded examples flagged per kind: "
+        f"{', '.join(f'{t:.0%}' for t in TARGET_FALSE_FLAGS)}).\n"
+        "One row per kind of ``detectors.llm._model.KINDS``: intercept, then one\n"
         "weight per feature of "
         "``detectors.llm._model.FEATURES``:\n"
-        + "".join(f"{name}, " for name in FEATURES).rstrip(", ") + ".\n"
+        + ",\n".join(FEATURES) + ".\n"
         '"""\n\n'
         "WEIGHTS = (\n" + "\n".join(rows) + "\n)\n"
     )

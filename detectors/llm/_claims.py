@@ -56,6 +56,7 @@ REASON_KINDS = (
 _SUPPORTED, _PARTIAL, _ABSENT = 0, 1, 2
 _WEAK_SENTENCE = 0.5  # a sentence with less support than this is named as a reason
 _EXCERPT = 80
+CHAT_SUPPORT = 0.0  # a sentence without names or numbers and at most this support: chit-chat
 
 
 @dataclass(slots=True)
@@ -72,6 +73,7 @@ class Evidence:
     prompt_words: int = 0
     content: int = 0
     supported: int = 0
+    in_context: int = 0
     pairs: int = 0
     supported_pairs: int = 0
     align_sum: float = 0.0
@@ -87,6 +89,7 @@ class Evidence:
     corrections: int = 0
     relations: int = 0
     entity_claims: int = 0
+    substitutions: int = 0
     weakest: tuple[float, str] | None = None
     unsupported_numbers: list[str] = field(default_factory=list)
     unsupported_names: list[str] = field(default_factory=list)
@@ -174,15 +177,18 @@ def _together(a: tuple[str, ...], b: tuple[str, ...], parts: Sequence[SourceInde
 class _Sentence:
     """One non-question response sentence being checked."""
 
-    __slots__ = ("aligned", "line", "names", "sentence", "shared", "stems", "unsupported",
-                 "words")
+    __slots__ = ("aligned", "chat", "in_context", "line", "names", "sentence", "shared",
+                 "stem_list", "stems", "unsupported", "words")
 
     def __init__(self, sentence: str, line: str, words: list[str], stems: list[str]) -> None:
         self.sentence, self.line, self.words = sentence, line, words
+        self.stem_list = stems
         self.stems = frozenset(stems)
         self.names: list[tuple[str, tuple[str, ...], int]] = []
-        self.shared, self.aligned = 0, None
-        self.unsupported = 0
+        self.shared: int = 0
+        self.aligned: tuple[SourceIndex, int] | None = None
+        self.unsupported = self.in_context = 0
+        self.chat = False
 
 
 def collect_evidence(response: str, context: Sequence[SourceIndex],
@@ -194,17 +200,54 @@ def collect_evidence(response: str, context: Sequence[SourceIndex],
     sentences = sentences_of(prepare(response))
     low, words = _text.sentence_tokens(sentences)
     stems = _text.sentence_stems(words)
-    for sentence, line, w, st in zip(sentences, low.split("\n") if low else [], words, stems):
-        if sentence.endswith("?"):
-            continue
-        s = _Sentence(sentence, line, w, st)
-        _support(ev, s, st, parts)
+    checked = []
+    lines = low.split("\n") if low else []
+    for sentence, line, w, st in zip(sentences, lines, words, stems, strict=True):
+        if not sentence.endswith("?"):  # a question asserts nothing
+            s = _Sentence(sentence, line, w, st)
+            _find(s, parts, len(context))
+            checked.append(s)
+    if any(not s.chat for s in checked):
+        checked = [s for s in checked if not s.chat]  # chit-chat beside claims is neutral
+    for s in checked:
+        _support(ev, s, parts)
         _names(ev, s, parts)
         _numbers(ev, s, parts)
         _negation(ev, s, parts)
         _relations(ev, s, parts, len(context))
         _entity_claim(ev, s, parts[: len(context)])
+        _substitution(ev, s)
     return ev
+
+
+def _substitution(ev: Evidence, s: _Sentence) -> None:
+    """The sentence restates a source statement about the same entity (a shared name word and
+    a shared other word) but swaps its remaining words for words the source lacks."""
+    if s.aligned is None or s.shared < 2 or not s.unsupported:
+        return
+    part, j = s.aligned
+    theirs = part.sentence_stems[j]
+    shared = s.stems & theirs
+    in_names = {k for _, ks, _ in s.names for k in ks}
+    if shared & in_names and shared - in_names and theirs - s.stems:
+        ev.substitutions += 1
+
+
+def _find(s: _Sentence, parts: Sequence[SourceIndex], n_context: int) -> None:
+    """Look the sentence's words and names up; mark it chit-chat when it names nothing,
+    holds no number and at most a quarter of its words occur in the source."""
+    for name in _text.names_in([s.sentence]):
+        keys = name_keys(name)
+        if keys:
+            s.names.append((name, keys, _name_status(name, keys, parts)))
+    for stem in s.stem_list:
+        if not any(stem in part.stems for part in parts):
+            s.unsupported += 1
+        elif any(stem in part.stems for part in parts[:n_context]):
+            s.in_context += 1
+    hits = len(s.stem_list) - s.unsupported
+    s.chat = not s.names and hits <= CHAT_SUPPORT * len(s.stem_list) and \
+        not numbers_of(s.line, s.words)
 
 
 def _entity_claim(ev: Evidence, s: _Sentence, context: Sequence[SourceIndex]) -> None:
@@ -216,15 +259,12 @@ def _entity_claim(ev: Evidence, s: _Sentence, context: Sequence[SourceIndex]) ->
         ev.entity_claims += 1
 
 
-def _support(ev: Evidence, s: _Sentence, st: list[str], parts: Sequence[SourceIndex]) -> None:
+def _support(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex]) -> None:
+    st = s.stem_list
     if not st:
         return
-    missing = 0
-    for stem in st:
-        if not any(stem in part.stems for part in parts):
-            missing += 1
-    hits = len(st) - missing
-    s.unsupported = missing
+    hits = len(st) - s.unsupported
+    ev.in_context += s.in_context
     ev.content += len(st)
     ev.supported += hits
     pairs = list(map(" ".join, zip(st, st[1:], strict=False)))
@@ -242,10 +282,6 @@ def _support(ev: Evidence, s: _Sentence, st: list[str], parts: Sequence[SourceIn
 
 
 def _names(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex]) -> None:
-    for name in _text.names_in([s.sentence]):
-        keys = name_keys(name)
-        if keys:
-            s.names.append((name, keys, _name_status(name, keys, parts)))
     for name, keys, status in s.names:
         ev.names += 1
         if status == _SUPPORTED:

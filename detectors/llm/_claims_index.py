@@ -28,7 +28,9 @@ __all__ = ["HEDGE_RE", "NEGATION_RE", "SourceIndex", "name_keys", "numbers_of", 
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # Two snippets glued together ("ChristieAgatha Christie", "released 20042004 was the year"):
 # a sentence boundary in a source.
-_GLUED_RE = re.compile(r"(?<=[a-z]{2})(?=[A-Z][a-z])|(?<=\b(?:1[0-9]|20)\d\d)(?=(?:1[0-9]|20)\d\d\b)")
+_GLUED_RE = re.compile(
+    r"(?<=[a-z]{2})(?=[A-Z][a-z])|(?<=\b(?:1[0-9]|20)\d\d)(?=(?:1[0-9]|20)\d\d\b)"
+)
 _GLUED_STOP_RE = re.compile(r"(?<=[a-z)\]\"'])\.(?=[A-Z][a-z])")
 #: Negation cues of a sentence (lower-cased text).
 NEGATION_RE = re.compile(

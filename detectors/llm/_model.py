@@ -8,8 +8,10 @@ most of a reply (chit-chat, the user's own words) cannot be in the snippet, so c
 decide; a *document* (summary) should rest on the document sentence by sentence. The kind is
 read off the request's shape (:func:`kind_mix`: context size, prompt size), softly, and the
 weights of the kinds are mixed by those shares. Each kind's intercept is set so that a chosen
-share of its grounded development responses is flagged (``p > 0.5``). All constants are in :mod:`detectors.llm._weights`, written by
-``python -m benchmarks.calibrate_groundedness`` from the HaluEval development split.
+share of its grounded development responses is flagged (``p > 0.5``). The fitted constants
+are in :mod:`detectors.llm._weights`, written by ``python -m
+benchmarks.calibrate_groundedness`` from the HaluEval development split; the kind boundaries
+below were set between the tasks' development distributions (printed by that script).
 
 Response length is no feature: every feature is a share or says whether some kind of
 evidence is present at all.
@@ -23,8 +25,8 @@ from collections.abc import Sequence
 from ._claims import Evidence
 from ._weights import WEIGHTS
 
-__all__ = ["CONVERSATION_CENTER", "CONVERSATION_SCALE", "DOCUMENT_WORDS", "FEATURES", "KINDS", "features", "kind_mix",
-           "logit", "probability"]
+__all__ = ["CONVERSATION_CENTER", "CONVERSATION_SCALE", "DOCUMENT_WORDS", "FEATURES", "KINDS",
+           "features", "kind_mix", "logit", "probability"]
 
 #: The kinds of request the weights are fitted for (one row of weights each).
 KINDS = ("answer", "conversation", "document")
@@ -48,6 +50,10 @@ FEATURES = (
     "correction",             # "actually", "in fact", "instead": corrects something
     "relation_unsupported",   # two source entities the source never puts together
     "entity_claim",           # a source entity with words or names the source lacks
+    "context_support",        # share of content words found in the context (not the prompt)
+    "weakest_support",        # support of the least supported sentence
+    "names_unsupported",      # two or more names the source lacks
+    "substitution",           # a source statement restated with some of its words swapped
 )  # fmt: skip
 
 
@@ -68,6 +74,10 @@ def features(ev: Evidence) -> tuple[float, ...]:
         float(ev.corrections > 0),
         float(ev.relations > 0),
         float(ev.entity_claims > 0),
+        ev.in_context / ev.content if ev.content else 1.0,
+        ev.weakest[0] if ev.weakest else 1.0,
+        float(ev.names_absent + ev.names_partial > 1),
+        float(ev.substitutions > 0),
     )
 
 
