@@ -310,7 +310,7 @@ def _other_name(s: _Sentence, keys: tuple[str, ...]) -> str:
     in_names = {k for _, ks, _ in s.names for k in ks}
     if not shared & in_names or not shared - in_names:
         return ""
-    for other in part.sentence_names[j]:
+    for other in part.sentence_names(j):
         if other != keys and not s.stems.intersection(other):
             return " ".join(other)
     return ""
@@ -335,7 +335,7 @@ def _numbers(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex]) -> None:
         if s.aligned is not None and s.shared >= 1:
             part, j = s.aligned
             kind = _is_year(value)
-            other = next((v for v in part.sentence_numbers[j]
+            other = next((v for v in part.sentence_numbers(j)
                           if v not in values and _is_year(v) == kind), None)  # fmt: skip
         if other is not None:
             ev.numbers_contradicted += 1
@@ -352,7 +352,7 @@ def _negation(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex]) -> None:
         ev.corrections += 1
     if s.aligned is not None and s.shared >= 2 and s.shared >= 0.5 * len(s.stems):
         part, j = s.aligned
-        if negated != bool(part.negated >> j & 1):
+        if negated != part.negated(j):
             ev.negations += 1
             ev.add_reason(2, f'"{_excerpt(s.sentence)}"')
             return
