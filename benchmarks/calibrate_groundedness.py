@@ -8,8 +8,9 @@
    :meth:`detectors.llm.GroundednessScorer.evidence`, i.e. exactly as the worker sees it.
 2. Fit an L2-penalised logistic regression (Newton's method, deterministic) whose weights are
    mixed by the kind of request (:func:`detectors.llm._model.kind_mix`).
-3. Set each anchor's intercept so that ``target_false_flags`` of the grounded examples whose
-   context size is nearest that anchor are flagged.
+3. Set each kind's intercept so that ``TARGET_FALSE_FLAGS`` of the grounded examples mostly
+   of that kind are flagged, but never so that a fully supported response without evidence
+   against it scores below ``PERFECT_SCORE``.
 4. Cross-check: fit on items 0-2,499 and report on 2,500-4,999, then the reverse; the figures
    printed are those of the half not fitted on. Then refit on all 5,000 and (with ``--write``)
    write the constants.
@@ -30,6 +31,8 @@ from benchmarks.halueval_quality import auc, examples, length_matched_auc
 __all__ = ["Data", "collect", "fit", "main"]
 
 L2 = 1.0
+#: A response with full support and no evidence against it scores at least this.
+PERFECT_SCORE = 0.9
 #: Share of grounded development examples flagged, per kind (answer, conversation, document).
 TARGET_FALSE_FLAGS = (0.08, 0.10, 0.06)
 WEIGHTS_PATH = Path(__file__).resolve().parent.parent / "detectors" / "llm" / "_weights.py"
@@ -113,17 +116,40 @@ def _place_intercepts(weights: np.ndarray, data: Data,
     anchors = range(m.shape[1])
     grounded = data.y == 0
     weights = weights.copy()
+    perfect = _perfect(data.x.shape[1])
+    floor = math.log((1.0 - PERFECT_SCORE) / PERFECT_SCORE)  # logit of 1 - PERFECT_SCORE
     for _ in range(20):
         z = (m * (weights[:, :1].T + data.x @ weights[:, 1:].T)).sum(axis=1)
         shifts = np.zeros(len(anchors))
         for a in range(len(anchors)):
             band = grounded & (nearest == a)
             if band.sum() >= 20:
-                shifts[a] = np.quantile(z[band], 1.0 - target[a])
+                shifts[a] = _cut(z[band], target[a])
+            # never let a fully supported response fall below PERFECT_SCORE at this kind
+            shifts[a] = max(shifts[a], weights[a, 0] + weights[a, 1:] @ perfect - floor)
         weights[:, 0] -= shifts
         if np.max(np.abs(shifts)) < 1e-6:
             break
     return weights
+
+
+def _perfect(width: int) -> np.ndarray:
+    """The feature vector of a response with full support and no evidence against it."""
+    from detectors.llm._claims import Evidence
+    from detectors.llm._model import features
+
+    vector = np.array(features(Evidence(content=1, supported=1, in_context=1)), float)
+    assert len(vector) == width
+    return vector
+
+
+def _cut(z: np.ndarray, target: float) -> float:
+    """A logit between two distinct values of ``z`` with at most ``target`` of ``z`` above
+    it, midway, so that a value shared by many examples never sits on the cut."""
+    values = np.sort(z)
+    keep = values[min(len(values) - 1, int(np.ceil((1.0 - target) * len(values))) - 1)]
+    above = values[values > keep]
+    return float((keep + above[0]) / 2) if len(above) else float(keep + 1.0)
 
 
 def predict(weights: np.ndarray, data: Data) -> np.ndarray:

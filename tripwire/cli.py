@@ -132,6 +132,7 @@ def build_parser(commands: dict[str, Command] | None = None) -> argparse.Argumen
 
     from tripwire import cli_monitoring
     cli_monitoring.register(sub)
+    __import__("tripwire.cli_groundedness").cli_groundedness.register(sub)
     _config_everywhere(parser)
     return parser
 

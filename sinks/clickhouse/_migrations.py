@@ -97,6 +97,10 @@ MIGRATIONS.append((6, "delivery attempts name the alert state changes and trigge
     "ALTER TABLE webhook_deliveries ADD COLUMN IF NOT EXISTS refs Array(String) DEFAULT []",
 ]))
 
+MIGRATIONS.append((7, "LLM events keep the groundedness reasons", [
+    "ALTER TABLE llm_events ADD COLUMN IF NOT EXISTS reasons String DEFAULT ''",
+]))
+
 TABLES = ("predictions", "labels", "llm_events", "deadletter", "signals", "alerts", "triggers",
           "webhook_deliveries", "reference_profiles", "llm_judgements",
           "monitor_state")

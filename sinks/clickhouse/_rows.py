@@ -43,7 +43,8 @@ def llm_row(e: dict[str, Any], enrich: dict[str, Any], store_text: bool) -> list
             enrich.get("token_source", ""), float(enrich.get("cost_usd", 0.0)),
             enrich.get("price_source", ""), e.get("latency_ms"), e.get("feedback"),
             enrich.get("groundedness"), int(bool(enrich.get("hallucinated", False))),
-            _json(enrich.get("unsupported") or []), e.get("service") or ""]
+            _json(enrich.get("unsupported") or []), e.get("service") or "",
+            _json(enrich.get("reasons") or [])]
 
 
 def deadletter_row(topic: str, partition: int, offset: int, index: int, reason: str,

@@ -31,7 +31,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "llm_events": ("event_id", "ts", "app", "prompt_version", "llm_model", "user", "prompt",
                    "response", "context", "input_tokens", "output_tokens", "token_source",
                    "cost_usd", "price_source", "latency_ms", "feedback", "groundedness",
-                   "hallucinated", "unsupported", "service"),
+                   "hallucinated", "unsupported", "service", "reasons"),
     "deadletter": ("id", "ts", "source_topic", "partition", "offset", "reason", "original"),
     "signals": ("entity_type", "entity", "metric", "dimension", "value", "threshold", "n",
                 "window_start", "window_end", "ts"),

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from detectors.budget import BudgetTracker
-from detectors.llm import GroundednessScorer, PriceBook, tokens_for_event
+from detectors.llm import PriceBook, tokens_for_event
 from detectors.rollback import PromptVersionComparator
 from streams.monitor._config import MonitorConfig
 
@@ -24,7 +24,7 @@ class Enricher:
 
     def __init__(self, config: MonitorConfig) -> None:
         self.prices = PriceBook(overrides=config.prices or None, unknown=config.unknown_price)
-        self.scorer = GroundednessScorer()
+        self.scorer = config.groundedness_scorer()
         self.unknown_models: set[str] = set()
 
     def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -38,7 +38,8 @@ class Enricher:
         return {"input_tokens": tokens.input_tokens, "output_tokens": tokens.output_tokens,
                 "token_source": tokens.source, "cost_usd": cost.usd, "price_source": cost.source,
                 "groundedness": g.score, "hallucinated": bool(g.flagged),
-                "unsupported": list(g.unsupported_numbers) + list(g.unsupported_names)}
+                "unsupported": list(g.unsupported_numbers) + list(g.unsupported_names),
+                "reasons": list(g.reasons)}
 
 
 class _VersionWindow:
