@@ -98,12 +98,18 @@ def _newton(d: np.ndarray, y: np.ndarray, penalty: np.ndarray) -> np.ndarray:
 
 def fit(data: Data, l2: float = L2,
         target: Sequence[float] = TARGET_FALSE_FLAGS) -> np.ndarray:  # fmt: skip
-    """Weights (kinds, 1 + features): penalised fit, then per-kind intercepts."""
-    d = design(data)
+    """Weights (kinds, 1 + features): penalised fit, then per-kind intercepts. Features a
+    kind does not use (:data:`detectors.llm._model.UNUSED`) keep weight 0."""
+    from detectors.llm._model import FEATURES, KINDS, UNUSED
+
     width = data.x.shape[1] + 1
-    kinds = data.mix.shape[1]
-    penalty = np.array([0.0 if c % width == 0 else l2 for c in range(d.shape[1])])
-    weights = _newton(d, data.y.astype(float), penalty).reshape(kinds, width)
+    keep = np.array([name not in UNUSED.get(kind, ()) for kind in KINDS
+                     for name in ("intercept", *FEATURES)])  # fmt: skip
+    d = design(data)[:, keep]
+    penalty = np.array([0.0 if c % width == 0 else l2 for c in range(len(keep))])[keep]
+    weights = np.zeros(len(keep))
+    weights[keep] = _newton(d, data.y.astype(float), penalty)
+    weights = weights.reshape(len(KINDS), width)
     return _place_intercepts(weights, data, target)
 
 

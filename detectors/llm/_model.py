@@ -26,7 +26,7 @@ from ._claims import Evidence
 from ._weights import WEIGHTS
 
 __all__ = ["CONVERSATION_CENTER", "CONVERSATION_SCALE", "DOCUMENT_WORDS", "FEATURES", "KINDS",
-           "features", "kind_mix", "logit", "probability"]
+           "UNUSED", "features", "kind_mix", "logit", "probability"]
 
 #: The kinds of request the weights are fitted for (one row of weights each).
 KINDS = ("answer", "conversation", "document")
@@ -55,6 +55,15 @@ FEATURES = (
     "names_unsupported",      # two or more names the source lacks
     "substitution",           # a source statement restated with some of its words swapped
 )  # fmt: skip
+
+
+#: Features a kind does not use (weight 0). In an *answer*, the shares of word pairs and of
+#: best-sentence overlap mostly tell a bare span ("Delhi") from a sentence, i.e. length: on
+#: development data they flag every paraphrased sentence answer, so answers are judged on
+#: word support and claims only.
+UNUSED: dict[str, tuple[str, ...]] = {
+    "answer": ("pair_support", "alignment", "context_support", "weakest_support"),
+}
 
 
 def features(ev: Evidence) -> tuple[float, ...]:
