@@ -59,6 +59,15 @@ _EXCERPT = 80
 CHAT_SUPPORT = 0.0  # a sentence without names or numbers and at most this support: chit-chat
 
 
+#: Words that only keep a conversation going; a sentence of nothing else (no name, no
+#: number) asserts nothing: "Thanks, enjoy!", "Hope this helps, let me know."
+PHATIC = frozenset(filter(None, map(_text.stem, """thank thanks hope help helps helpful enjoy
+    welcome glad great happy question questions know like love good nice cool awesome fun
+    wonderful amazing excellent fantastic perfect absolutely definitely certainly course
+    indeed agree yeah yep yup hey hello hi bye goodbye sorry apologize wish luck day ask
+    feel free anything else check think guess maybe enjoyed loved liked""".split())))
+
+
 @dataclass(slots=True)
 class Evidence:
     """Counts of what one response asserts against its source (see the module docstring).
@@ -137,7 +146,7 @@ def _name_status(name: str, keys: tuple[str, ...], parts: Sequence[SourceIndex])
                 complete = False
             else:
                 found, mask = True, mask & bits
-        if complete and mask:
+        if complete and (mask or len(keys) == 1):  # one word: no co-occurrence to ask for
             return _SUPPORTED
     return _PARTIAL if found else _ABSENT
 
@@ -177,8 +186,8 @@ def _together(a: tuple[str, ...], b: tuple[str, ...], parts: Sequence[SourceInde
 class _Sentence:
     """One non-question response sentence being checked."""
 
-    __slots__ = ("aligned", "chat", "in_context", "line", "names", "sentence", "shared",
-                 "stem_list", "stems", "unsupported", "words")
+    __slots__ = ("aligned", "chat", "in_context", "line", "names", "phatic", "sentence",
+                 "shared", "stem_list", "stems", "unsupported", "words")
 
     def __init__(self, sentence: str, line: str, words: list[str], stems: list[str]) -> None:
         self.sentence, self.line, self.words = sentence, line, words
@@ -188,7 +197,7 @@ class _Sentence:
         self.shared: int = 0
         self.aligned: tuple[SourceIndex, int] | None = None
         self.unsupported = self.in_context = 0
-        self.chat = False
+        self.chat = self.phatic = False
 
 
 def collect_evidence(response: str, context: Sequence[SourceIndex],
@@ -207,6 +216,7 @@ def collect_evidence(response: str, context: Sequence[SourceIndex],
             s = _Sentence(sentence, line, w, st)
             _find(s, parts, len(context))
             checked.append(s)
+    checked = [s for s in checked if not s.phatic]
     if any(not s.chat for s in checked):
         checked = [s for s in checked if not s.chat]  # chit-chat beside claims is neutral
     for s in checked:
@@ -246,8 +256,9 @@ def _find(s: _Sentence, parts: Sequence[SourceIndex], n_context: int) -> None:
         elif any(stem in part.stems for part in parts[:n_context]):
             s.in_context += 1
     hits = len(s.stem_list) - s.unsupported
-    s.chat = not s.names and hits <= CHAT_SUPPORT * len(s.stem_list) and \
-        not numbers_of(s.line, s.words)
+    plain = not s.names and not numbers_of(s.line, s.words)
+    s.chat = plain and hits <= CHAT_SUPPORT * len(s.stem_list)
+    s.phatic = plain and PHATIC.issuperset(s.stem_list)
 
 
 def _entity_claim(ev: Evidence, s: _Sentence, context: Sequence[SourceIndex]) -> None:
@@ -310,10 +321,39 @@ def _other_name(s: _Sentence, keys: tuple[str, ...]) -> str:
     in_names = {k for _, ks, _ in s.names for k in ks}
     if not shared & in_names or not shared - in_names:
         return ""
-    for other in part.sentence_names(j):
+    for shown, other in part.sentence_names(j):
         if other != keys and not s.stems.intersection(other):
-            return " ".join(other)
+            return shown
     return ""
+
+
+def _rival_number(s: _Sentence, value: float, raw: str, values: set[float],
+                  parts: Sequence[SourceIndex]) -> float | None:  # fmt: skip
+    """A number of the same kind (year or not) that a source sentence about the same thing
+    holds instead: one sharing the word the number is attached to (the last content word
+    before it: "released" in "it was released in 1995") or two words with the response
+    sentence. The sentence sharing the most words wins; None if there is none."""
+    kind = _is_year(value)
+    before = s.line[: max(0, s.line.find(raw))]
+    anchor = next((st for st in map(_text.stem, reversed(_text.tokens(before))) if st), "")
+    best: tuple[int, float] | None = None
+    for part in parts:
+        mask = 0
+        for stem in s.stems:
+            mask |= part.stems.get(stem, 0)
+        while mask:
+            low = mask & -mask
+            j = low.bit_length() - 1
+            mask ^= low
+            theirs = part.sentence_stems[j]
+            shared = len(s.stems & theirs)
+            if (anchor not in theirs and shared < 2) or (best and shared <= best[0]):
+                continue
+            rival = next((v for v in part.sentence_numbers(j)
+                          if v not in values and _is_year(v) == kind), None)  # fmt: skip
+            if rival is not None:
+                best = (shared, rival)
+    return None if best is None else best[1]
 
 
 def _is_year(value: float) -> bool:
@@ -331,12 +371,7 @@ def _numbers(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex]) -> None:
             continue
         text = raw.get(value, f"{value:g}")
         ev.unsupported_numbers.append(text)
-        other = None
-        if s.aligned is not None and s.shared >= 1:
-            part, j = s.aligned
-            kind = _is_year(value)
-            other = next((v for v in part.sentence_numbers(j)
-                          if v not in values and _is_year(v) == kind), None)  # fmt: skip
+        other = _rival_number(s, value, text, values, parts)
         if other is not None:
             ev.numbers_contradicted += 1
             ev.add_reason(0, f"{text} (context: {other:g})")

@@ -154,8 +154,10 @@ class SourceIndex:
             bit = 1 << i
             for stem in st:
                 table[stem] = get(stem, 0) | bit
-        for month in _text.iso_months(text) if "-" in text else ():
-            table.setdefault(month, 0)
+        if "-" in text:  # "2024-03-05" supports "March", in its sentence
+            for i, sentence in enumerate(sentences):
+                for month in _text.iso_months(sentence) if "-" in sentence else ():
+                    table[month] = table.get(month, 0) | 1 << i
         self.stems = table
         self.sentence_stems = list(map(frozenset, stems))
         flat = [stem for st in stems for stem in st]
@@ -166,7 +168,7 @@ class SourceIndex:
         self.n_words = len(flat)
         self._sentences, self._lines, self._words = sentences, low.split("\n"), words
         self._numbers: dict[int, frozenset[float]] = {}
-        self._names: dict[int, tuple[tuple[str, ...], ...]] = {}
+        self._names: dict[int, tuple[tuple[str, tuple[str, ...]], ...]] = {}
         self._negated: dict[int, bool] = {}
 
     def sentence_numbers(self, j: int) -> frozenset[float]:
@@ -176,12 +178,12 @@ class SourceIndex:
             got = self._numbers[j] = frozenset(numbers_of(self._lines[j], self._words[j]))
         return got
 
-    def sentence_names(self, j: int) -> tuple[tuple[str, ...], ...]:
-        """Name keys (:func:`name_keys`) of sentence ``j``."""
+    def sentence_names(self, j: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(name, its keys (:func:`name_keys`)) of each name in sentence ``j``."""
         got = self._names.get(j)
         if got is None:
             names = _text.names_in([self._sentences[j]])
-            got = self._names[j] = tuple(k for k in map(name_keys, names) if k)
+            got = self._names[j] = tuple((n, k) for n in names if (k := name_keys(n)))
         return got
 
     def negated(self, j: int) -> bool:
