@@ -29,8 +29,10 @@ on the response and the source indexes.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from . import _text
 from ._claims_index import (
@@ -151,23 +153,41 @@ def _name_status(name: str, keys: tuple[str, ...], parts: Sequence[SourceIndex])
     return _PARTIAL if found else _ABSENT
 
 
-def _align(stems: frozenset[str], parts: Sequence[SourceIndex]) -> tuple[int, int, int]:
-    """(shared stems, part index, sentence index) of the source sentence sharing the most."""
-    best = (0, -1, -1)
-    for p, part in enumerate(parts):
-        table = part.stems
-        mask = 0
-        for stem in stems:
-            mask |= table.get(stem, 0)
-        sentence_stems = part.sentence_stems
-        while mask:
-            low = mask & -mask
-            j = low.bit_length() - 1
-            mask ^= low
-            shared = len(stems & sentence_stems[j])
-            if shared > best[0]:
-                best = (shared, p, j)
-    return best
+def _count_planes(stems: frozenset[str], table: dict[str, int]) -> list[int]:
+    """Per source sentence, how many of ``stems`` it holds, as binary digit planes: bit j of
+    ``planes[k]`` is bit k of sentence j's count (a bit-parallel adder over the stems'
+    sentence masks: a few big-integer operations per stem instead of one set per sentence)."""
+    planes: list[int] = []
+    for stem in stems:
+        carry = table.get(stem, 0)
+        k = 0
+        while carry:
+            if k == len(planes):
+                planes.append(carry)
+                break
+            plane = planes[k]
+            planes[k] = plane ^ carry
+            carry &= plane
+            k += 1
+    return planes
+
+
+def _align(s: _Sentence, look: _Lookup) -> None:
+    """Set ``s.shared``/``s.aligned`` to the source sentence sharing the most stems with
+    ``s`` (the first such one), and ``s.wide`` to the mask of sentences sharing two or more."""
+    planes = _count_planes(s.stems, look.masks)
+    wide = 0
+    for plane in planes[1:]:
+        wide |= plane
+    s.wide = wide
+    candidates, count = -1, 0
+    for k in range(len(planes) - 1, -1, -1):
+        hit = candidates & planes[k]
+        if hit:
+            candidates, count = hit, count | 1 << k
+    if count:
+        s.shared = count
+        s.aligned = look.locate((candidates & -candidates).bit_length() - 1)
 
 
 def _together(a: tuple[str, ...], b: tuple[str, ...], parts: Sequence[SourceIndex]) -> bool:
@@ -187,7 +207,7 @@ class _Sentence:
     """One non-question response sentence being checked."""
 
     __slots__ = ("aligned", "chat", "in_context", "line", "names", "phatic", "sentence",
-                 "shared", "stem_list", "stems", "unsupported", "words")
+                 "shared", "stem_list", "stems", "unsupported", "values", "wide", "words")
 
     def __init__(self, sentence: str, line: str, words: list[str], stems: list[str]) -> None:
         self.sentence, self.line, self.words = sentence, line, words
@@ -198,6 +218,8 @@ class _Sentence:
         self.aligned: tuple[SourceIndex, int] | None = None
         self.unsupported = self.in_context = 0
         self.chat = self.phatic = False
+        self.values: set[float] = set()
+        self.wide = 0
 
 
 def collect_evidence(response: str, context: Sequence[SourceIndex],
@@ -211,18 +233,19 @@ def collect_evidence(response: str, context: Sequence[SourceIndex],
     stems = _text.sentence_stems(words)
     checked = []
     lines = low.split("\n") if low else []
+    look = _Lookup(stems, parts, len(context))
     for sentence, line, w, st in zip(sentences, lines, words, stems, strict=True):
         if not sentence.endswith("?"):  # a question asserts nothing
             s = _Sentence(sentence, line, w, st)
-            _find(s, parts, len(context))
+            _find(s, look)
             checked.append(s)
     checked = [s for s in checked if not s.phatic]
     if any(not s.chat for s in checked):
         checked = [s for s in checked if not s.chat]  # chit-chat beside claims is neutral
     for s in checked:
-        _support(ev, s, parts)
-        _names(ev, s, parts)
-        _numbers(ev, s, parts)
+        _support(ev, s, look)
+        _names(ev, s)
+        _numbers(ev, s, look)
         _negation(ev, s, parts)
         _relations(ev, s, parts, len(context))
         _entity_claim(ev, s, parts[: len(context)])
@@ -243,20 +266,63 @@ def _substitution(ev: Evidence, s: _Sentence) -> None:
         ev.substitutions += 1
 
 
-def _find(s: _Sentence, parts: Sequence[SourceIndex], n_context: int) -> None:
-    """Look the sentence's words and names up; mark it chit-chat when it names nothing,
-    holds no number and at most a quarter of its words occur in the source."""
+class _Lookup:
+    """One response's stems looked up in all source texts at once.
+
+    ``where``: per stem, 0 = in no source text, 1 = only in the prompt, 2 = in the context;
+    ``masks``: per stem, its sentence masks of all texts side by side (text ``i``'s bits
+    shifted by ``offsets[i]``), so one bit count covers every text; ``pairs``: the response's
+    stem pairs found in some text.
+    """
+
+    __slots__ = ("masks", "offsets", "pairs", "parts", "where")
+
+    def __init__(self, stems: list[list[str]], parts: Sequence[SourceIndex],
+                 n_context: int) -> None:  # fmt: skip
+        uniq = set().union(*stems) if stems else set()
+        pairs = set(map(" ".join, chain.from_iterable(
+            zip(st, st[1:], strict=False) for st in stems)))  # fmt: skip
+        self.parts = parts
+        self.where = dict.fromkeys(uniq, 0)
+        self.masks = dict.fromkeys(uniq, 0)
+        self.offsets: list[int] = []
+        self.pairs: set[str] = set()
+        shift = 0
+        for i, part in enumerate(parts):
+            found = 2 if i < n_context else 1
+            table, where, masks = part.stems, self.where, self.masks
+            for stem in table.keys() & uniq:  # one C-level intersection, then the hits only
+                masks[stem] |= table[stem] << shift
+                if where[stem] < found:
+                    where[stem] = found
+            self.pairs |= pairs.intersection(part.bigrams)
+            self.offsets.append(shift)
+            shift += len(part.sentence_stems)
+
+    def locate(self, j: int) -> tuple[SourceIndex, int]:
+        """(text, sentence index in it) of global sentence ``j``."""
+        p = bisect_right(self.offsets, j) - 1
+        return self.parts[p], j - self.offsets[p]
+
+
+def _find(s: _Sentence, look: _Lookup) -> None:
+    """Look the sentence's words, numbers and names up; mark it chit-chat when it names
+    nothing, holds no number and at most ``CHAT_SUPPORT`` of its words occur in the source,
+    and phatic when all its words are :data:`PHATIC`."""
     for name in _text.names_in([s.sentence]):
         keys = name_keys(name)
         if keys:
-            s.names.append((name, keys, _name_status(name, keys, parts)))
+            s.names.append((name, keys, _name_status(name, keys, look.parts)))
+    where = look.where
     for stem in s.stem_list:
-        if not any(stem in part.stems for part in parts):
+        found = where[stem]
+        if not found:
             s.unsupported += 1
-        elif any(stem in part.stems for part in parts[:n_context]):
+        elif found == 2:
             s.in_context += 1
+    s.values = numbers_of(s.line, s.words)
     hits = len(s.stem_list) - s.unsupported
-    plain = not s.names and not numbers_of(s.line, s.words)
+    plain = not s.names and not s.values
     s.chat = plain and hits <= CHAT_SUPPORT * len(s.stem_list)
     s.phatic = plain and PHATIC.issuperset(s.stem_list)
 
@@ -270,7 +336,7 @@ def _entity_claim(ev: Evidence, s: _Sentence, context: Sequence[SourceIndex]) ->
         ev.entity_claims += 1
 
 
-def _support(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex]) -> None:
+def _support(ev: Evidence, s: _Sentence, look: _Lookup) -> None:
     st = s.stem_list
     if not st:
         return
@@ -280,10 +346,9 @@ def _support(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex]) -> None:
     ev.supported += hits
     pairs = list(map(" ".join, zip(st, st[1:], strict=False)))
     ev.pairs += len(pairs)
-    ev.supported_pairs += sum(any(pair in part.bigrams for part in parts) for pair in pairs)
-    shared, p, j = _align(s.stems, parts)
-    s.shared, s.aligned = shared, (parts[p], j) if p >= 0 else None
-    ev.align_sum += shared / len(s.stems)
+    ev.supported_pairs += sum(map(look.pairs.__contains__, pairs))
+    _align(s, look)
+    ev.align_sum += s.shared / len(s.stems)
     ev.sentences += 1
     support = hits / len(st)
     if ev.weakest is None or support < ev.weakest[0]:
@@ -292,7 +357,7 @@ def _support(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex]) -> None:
         ev.add_reason(6, f'"{_excerpt(s.sentence)}" ({support:.0%} of its words)')
 
 
-def _names(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex]) -> None:
+def _names(ev: Evidence, s: _Sentence) -> None:
     for name, keys, status in s.names:
         ev.names += 1
         if status == _SUPPORTED:
@@ -328,7 +393,7 @@ def _other_name(s: _Sentence, keys: tuple[str, ...]) -> str:
 
 
 def _rival_number(s: _Sentence, value: float, raw: str, values: set[float],
-                  parts: Sequence[SourceIndex]) -> float | None:  # fmt: skip
+                  look: _Lookup) -> float | None:  # fmt: skip
     """A number of the same kind (year or not) that a source sentence about the same thing
     holds instead: one sharing the word the number is attached to (the last content word
     before it: "released" in "it was released in 1995") or two words with the response
@@ -337,22 +402,18 @@ def _rival_number(s: _Sentence, value: float, raw: str, values: set[float],
     before = s.line[: max(0, s.line.find(raw))]
     anchor = next((st for st in map(_text.stem, reversed(_text.tokens(before))) if st), "")
     best: tuple[int, float] | None = None
-    for part in parts:
-        mask = 0
-        for stem in s.stems:
-            mask |= part.stems.get(stem, 0)
-        while mask:
-            low = mask & -mask
-            j = low.bit_length() - 1
-            mask ^= low
-            theirs = part.sentence_stems[j]
-            shared = len(s.stems & theirs)
-            if (anchor not in theirs and shared < 2) or (best and shared <= best[0]):
-                continue
-            rival = next((v for v in part.sentence_numbers(j)
-                          if v not in values and _is_year(v) == kind), None)  # fmt: skip
-            if rival is not None:
-                best = (shared, rival)
+    mask = s.wide | (look.masks.get(anchor, 0) if anchor in s.stems else 0)
+    while mask:
+        low = mask & -mask
+        mask ^= low
+        part, j = look.locate(low.bit_length() - 1)
+        shared = len(s.stems & part.sentence_stems[j])
+        if best and shared <= best[0]:
+            continue
+        rival = next((v for v in part.sentence_numbers(j)
+                      if v not in values and _is_year(v) == kind), None)  # fmt: skip
+        if rival is not None:
+            best = (shared, rival)
     return None if best is None else best[1]
 
 
@@ -360,18 +421,18 @@ def _is_year(value: float) -> bool:
     return 1000 <= value <= 2100 and value == int(value)
 
 
-def _numbers(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex]) -> None:
-    values = numbers_of(s.line, s.words)
+def _numbers(ev: Evidence, s: _Sentence, look: _Lookup) -> None:
+    values = s.values
     if not values:
         return
     raw = {value: text for text, value in _text.number_list(s.line)}
     for value in values:
         ev.numbers += 1
-        if any(value in part.numbers for part in parts):
+        if any(value in part.numbers for part in look.parts):
             continue
         text = raw.get(value, f"{value:g}")
         ev.unsupported_numbers.append(text)
-        other = _rival_number(s, value, text, values, parts)
+        other = _rival_number(s, value, text, values, look)
         if other is not None:
             ev.numbers_contradicted += 1
             ev.add_reason(0, f"{text} (context: {other:g})")
