@@ -23,7 +23,7 @@ import json
 import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -53,12 +53,13 @@ class Example:
     prompt: str
 
 
-def examples(task: str, start: int = 0, stop: int = DEV_ITEMS,
-             with_prompt: bool = True) -> Iterator[Example]:  # fmt: skip
-    """Grounded then hallucinated example of each development item in ``[start, stop)``."""
+def examples(task: str, start: int = 0, stop: int = DEV_ITEMS, with_prompt: bool = True,
+             step: int = 1) -> Iterator[Example]:  # fmt: skip
+    """Grounded then hallucinated example of every ``step``-th development item in
+    ``[start, stop)``."""
     context_key, prompt_key, right, wrong = FIELDS[task]
     for item, row in enumerate(halueval(task, limit=stop)):
-        if item < start:
+        if item < start or (item - start) % step:
             continue
         prompt = str(row[prompt_key]) if prompt_key and with_prompt else ""
         for label, key in ((0, right), (1, wrong)):
@@ -117,12 +118,18 @@ Scorer = Callable[[str, str, str], tuple[float | None, bool]]
 
 
 def evaluate(score: Scorer, task: str, start: int = 0, stop: int = DEV_ITEMS,
-             with_prompt: bool = True) -> TaskFigures:  # fmt: skip
-    """Figures of ``score(response, context, prompt) -> (score or None, flagged)`` on a task.
+             with_prompt: bool = True, step: int = 1,
+             pad: str = "") -> TaskFigures:  # fmt: skip
+    """Figures of ``score(response, context, prompt) -> (score or None, flagged)`` on a task
+    (``pad``: a sentence appended to every response, to check that it changes nothing).
 
     A None score ranks as fully supported (1.0)."""
     labels, hallucination, flags, lengths, laps = [], [], [], [], []
-    for ex in examples(task, start, stop, with_prompt):
+    for ex in examples(task, start, stop, with_prompt, step):
+        if pad:
+            text = ex.response.rstrip()
+            ex = replace(ex, response=f"{text}{'' if text.endswith(('.', '!', '?')) else '.'} "
+                                      f"{pad}")
         t0 = time.process_time()
         value, flagged = score(ex.response, ex.context, ex.prompt)
         laps.append(time.process_time() - t0)
