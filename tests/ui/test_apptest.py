@@ -74,8 +74,8 @@ def test_llm_page(monkeypatch: pytest.MonkeyPatch, seeded_api) -> None:
     at = run_page(monkeypatch, seeded_api.base, "llm_app", entity="support-bot")
     text = page_text(at)
     for expected in ("Prompt rollback v2 → v1", "Quality by prompt version", "Cost and budget",
-                     "Budget exhausted at", "Least-grounded responses", "Call Tom Becker",
-                     "Not supported by the context"):
+                     "Budget exhausted at", "Least-grounded responses",
+                     "Why:", "number contradicts context\\: ", "name not in context\\: "):
         assert expected in text, expected
     assert charts(at) >= 10
 
