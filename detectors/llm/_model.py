@@ -25,8 +25,9 @@ from collections.abc import Sequence
 from ._claims import Evidence
 from ._weights import WEIGHTS
 
-__all__ = ["CONVERSATION_CENTER", "CONVERSATION_SCALE", "DOCUMENT_WORDS", "FEATURES", "KINDS",
-           "UNUSED", "features", "kind_mix", "logit", "probability"]
+__all__ = ["ASSUMED_PROMPT_WORDS", "CONVERSATION_CENTER", "CONVERSATION_SCALE",
+           "DOCUMENT_WORDS", "FEATURES", "KINDS", "UNUSED", "features", "kind_mix", "logit",
+           "probability"]
 
 #: The kinds of request the weights are fitted for (one row of weights each).
 KINDS = ("answer", "conversation", "document")
@@ -36,6 +37,9 @@ DOCUMENT_WORDS = (50.0, 100.0)
 #: turns from an answer into a conversation: even shares when the prompt has 0.7x the context.
 CONVERSATION_CENTER = -0.35
 CONVERSATION_SCALE = 0.15
+#: Prompt size assumed when a request carries no prompt (a typical question): a response to a
+#: small knowledge snippet then reads as conversation, one to a passage as an answer.
+ASSUMED_PROMPT_WORDS = 15
 
 #: Feature names, in the order of the weights (after the intercept).
 FEATURES = (
@@ -96,11 +100,13 @@ def kind_mix(context_words: int, prompt_words: int = 0) -> tuple[float, float, f
     ``document`` grows from 0 to 1 as the context grows from ``DOCUMENT_WORDS[0]`` to
     ``DOCUMENT_WORDS[1]`` content words (log scale); the rest is split between
     ``conversation`` and ``answer`` by how much the prompt outweighs the context (a logistic
-    curve in ``log(prompt / context)``, even shares at :data:`CONVERSATION_CENTER`).
+    curve in ``log(prompt / context)``, even shares at :data:`CONVERSATION_CENTER`; without
+    a prompt, :data:`ASSUMED_PROMPT_WORDS`).
     """
     low, high = math.log(DOCUMENT_WORDS[0]), math.log(DOCUMENT_WORDS[1])
     x = math.log(max(context_words, 1))
     document = min(1.0, max(0.0, (x - low) / (high - low)))
+    prompt_words = prompt_words or ASSUMED_PROMPT_WORDS
     ratio = math.log((prompt_words + 1) / (context_words + 1)) - CONVERSATION_CENTER
     ratio /= CONVERSATION_SCALE
     conversation = (1.0 - document) / (1.0 + math.exp(-ratio)) if ratio > -700 else 0.0

@@ -139,9 +139,11 @@ def test_prompt_alone_is_scored_but_not_flagged():
                            "The Secret Place was released 2014. When was it released?")
     assert g.reference == "prompt" and g.score is not None and not g.flagged
     assert g.reasons[:1] == ["number contradicts context: 1995 (context: 2014)"]
-    strict = GroundednessScorer(flag_without_context=True)
+    strict = GroundednessScorer(flag_without_context=True, min_score=0.6)
     assert strict.score("The Secret Place was released in 1995.", [],
                         "The Secret Place was released 2014.").flagged
+    assert not strict.score("The Secret Place was released in 2014.", [],
+                            "The Secret Place was released 2014.").flagged
 
 
 @pytest.mark.parametrize("response", ["", "   ", "OK.", "Yes!", "Sure, thanks.",

@@ -116,7 +116,7 @@ def test_no_context_scores_against_prompt_but_does_not_flag():
                            "What is the capital of France?")  # fmt: skip
     assert g.reference == "prompt" and g.score is not None and 0 < g.score < 1
     assert g.unsupported_names == ["Victor Hugo"] and not g.flagged
-    strict = GroundednessScorer(flag_without_context=True)
+    strict = GroundednessScorer(flag_without_context=True, min_score=0.8)
     assert strict.score("Paris, says Victor Hugo.", [], "What is the capital?").flagged
 
 
