@@ -31,6 +31,12 @@ from benchmarks.halueval_quality import auc, examples, length_matched_auc
 __all__ = ["Data", "collect", "fit", "main"]
 
 L2 = 1.0
+#: Features that are evidence against a response: their weights are kept >= 0.
+EVIDENCE = frozenset({
+    "name_unsupported", "name_contradicted", "number_unsupported", "number_contradicted",
+    "negation_contradicted", "correction", "relation_unsupported", "entity_claim",
+    "names_unsupported", "substitution",
+})  # fmt: skip
 #: A response with full support and no evidence against it scores at least this.
 PERFECT_SCORE = 0.9
 #: Share of grounded development examples flagged, per kind (answer, conversation, document).
@@ -98,19 +104,28 @@ def _newton(d: np.ndarray, y: np.ndarray, penalty: np.ndarray) -> np.ndarray:
 
 def fit(data: Data, l2: float = L2,
         target: Sequence[float] = TARGET_FALSE_FLAGS) -> np.ndarray:  # fmt: skip
-    """Weights (kinds, 1 + features): penalised fit, then per-kind intercepts. Features a
-    kind does not use (:data:`detectors.llm._model.UNUSED`) keep weight 0."""
+    """Weights (kinds, 1 + features): penalised fit, then per-kind intercepts.
+
+    Features a kind does not use (:data:`detectors.llm._model.UNUSED`) keep weight 0, and so
+    does a piece of evidence against a response (:data:`EVIDENCE`) whose fitted weight would
+    be negative: more evidence of a hallucination never raises the score. Such features are
+    dropped one round at a time and the rest refitted."""
     from detectors.llm._model import FEATURES, KINDS, UNUSED
 
-    width = data.x.shape[1] + 1
-    keep = np.array([name not in UNUSED.get(kind, ()) for kind in KINDS
-                     for name in ("intercept", *FEATURES)])  # fmt: skip
-    d = design(data)[:, keep]
-    penalty = np.array([0.0 if c % width == 0 else l2 for c in range(len(keep))])[keep]
-    weights = np.zeros(len(keep))
-    weights[keep] = _newton(d, data.y.astype(float), penalty)
-    weights = weights.reshape(len(KINDS), width)
-    return _place_intercepts(weights, data, target)
+    names = ("intercept", *FEATURES)
+    width = len(names)
+    keep = np.array([name not in UNUSED.get(kind, ()) for kind in KINDS for name in names])
+    evidence = np.array([name in EVIDENCE for _ in KINDS for name in names])
+    d_all = design(data)
+    penalty_all = np.array([0.0 if c % width == 0 else l2 for c in range(len(keep))])
+    while True:
+        weights = np.zeros(len(keep))
+        weights[keep] = _newton(d_all[:, keep], data.y.astype(float), penalty_all[keep])
+        negative = keep & evidence & (weights < 0)
+        if not negative.any():
+            break
+        keep &= ~negative
+    return _place_intercepts(weights.reshape(len(KINDS), width), data, target)
 
 
 def _place_intercepts(weights: np.ndarray, data: Data,
