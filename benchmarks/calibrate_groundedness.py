@@ -156,7 +156,7 @@ def _place_intercepts(weights: np.ndarray, data: Data,
 
 def _perfect(width: int) -> np.ndarray:
     """The feature vector of a response with full support and no evidence against it."""
-    from detectors.llm._claims import Evidence
+    from detectors.llm._evidence import Evidence
     from detectors.llm._model import features
 
     vector = np.array(features(Evidence(content=1, supported=1, in_context=1)), float)

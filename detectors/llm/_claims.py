@@ -29,10 +29,7 @@ on the response and the source indexes.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from itertools import chain
 
 from . import _text
 from ._claims_index import (
@@ -44,18 +41,13 @@ from ._claims_index import (
     prepare,
     sentences_of,
 )
+from ._claims_lookup import ABSENT, SUPPORTED, Lookup, count_planes, name_status, together
+from ._evidence import REASON_KINDS, Evidence
 
 __all__ = ["REASON_KINDS", "Evidence", "collect_evidence"]
 
 CORRECTION_RE = re.compile(r"\b(?:actually|in fact|instead|contrary to|rather than)\b")
 
-#: The kinds of reasons, in the order they are listed (each reason starts with its kind).
-REASON_KINDS = (
-    "number contradicts context", "name contradicts context", "negation contradicts context",
-    "relation not in context", "number not in context", "name not in context",
-    "content not in context",
-)  # fmt: skip
-_SUPPORTED, _PARTIAL, _ABSENT = 0, 1, 2
 _WEAK_SENTENCE = 0.5  # a sentence with less support than this is named as a reason
 _EXCERPT = 80
 CHAT_SUPPORT = 0.0  # a sentence without names or numbers and at most this support: chit-chat
@@ -70,112 +62,14 @@ PHATIC = frozenset(filter(None, map(_text.stem, """thank thanks hope help helps 
     feel free anything else check think guess maybe enjoyed loved liked""".split())))
 
 
-@dataclass(slots=True)
-class Evidence:
-    """Counts of what one response asserts against its source (see the module docstring).
-
-    ``content``/``supported``: content stems of non-question sentences, and how many of them
-    occur in the source; ``pairs``/``supported_pairs`` the same for adjacent stem pairs;
-    ``align``: mean over those sentences of the share of stems held by their aligned source
-    sentence; ``weakest``: (support, sentence) of the least supported sentence.
-    """
-
-    context_words: int = 0
-    prompt_words: int = 0
-    content: int = 0
-    supported: int = 0
-    in_context: int = 0
-    pairs: int = 0
-    supported_pairs: int = 0
-    align_sum: float = 0.0
-    sentences: int = 0
-    names: int = 0
-    names_absent: int = 0
-    names_partial: int = 0
-    names_contradicted: int = 0
-    numbers: int = 0
-    numbers_absent: int = 0
-    numbers_contradicted: int = 0
-    negations: int = 0
-    corrections: int = 0
-    relations: int = 0
-    entity_claims: int = 0
-    substitutions: int = 0
-    weakest: tuple[float, str] | None = None
-    unsupported_numbers: list[str] = field(default_factory=list)
-    unsupported_names: list[str] = field(default_factory=list)
-    reasons: list[tuple[int, str]] = field(default_factory=list)
-
-    @property
-    def support(self) -> float | None:
-        return self.supported / self.content if self.content else None
-
-    @property
-    def pair_support(self) -> float | None:
-        if not self.pairs:
-            return self.support
-        return self.supported_pairs / self.pairs
-
-    @property
-    def align(self) -> float | None:
-        return self.align_sum / self.sentences if self.sentences else None
-
-    def add_reason(self, kind: int, detail: str) -> None:
-        text = f"{REASON_KINDS[kind]}: {detail}"
-        if (kind, text) not in self.reasons:
-            self.reasons.append((kind, text))
-
-    def sorted_reasons(self) -> list[str]:
-        """Reasons, strongest kind first (contradictions before absences)."""
-        return [text for _, text in sorted(self.reasons, key=lambda r: r[0])]
-
-
 def _excerpt(sentence: str) -> str:
     return sentence if len(sentence) <= _EXCERPT else sentence[: _EXCERPT - 1] + "…"
 
 
-def _name_status(name: str, keys: tuple[str, ...], parts: Sequence[SourceIndex]) -> int:
-    needle = f" {' '.join(_text.tokens(name.lower()))} "
-    found = False
-    for part in parts:
-        if needle in part.tokstr:
-            return _SUPPORTED
-    for part in parts:
-        mask, complete = -1, True
-        for key in keys:
-            bits = part.stems.get(key)
-            if bits is None:
-                complete = False
-            else:
-                found, mask = True, mask & bits
-        if complete and (mask or len(keys) == 1):  # one word: no co-occurrence to ask for
-            return _SUPPORTED
-    return _PARTIAL if found else _ABSENT
-
-
-def _count_planes(stems: frozenset[str], table: dict[str, int]) -> list[int]:
-    """Per source sentence, how many of ``stems`` it holds, as binary digit planes: bit j of
-    ``planes[k]`` is bit k of sentence j's count (a bit-parallel adder over the stems'
-    sentence masks: a few big-integer operations per stem instead of one set per sentence)."""
-    planes: list[int] = []
-    for stem in stems:
-        carry = table.get(stem, 0)
-        k = 0
-        while carry:
-            if k == len(planes):
-                planes.append(carry)
-                break
-            plane = planes[k]
-            planes[k] = plane ^ carry
-            carry &= plane
-            k += 1
-    return planes
-
-
-def _align(s: _Sentence, look: _Lookup) -> None:
+def _align(s: _Sentence, look: Lookup) -> None:
     """Set ``s.shared``/``s.aligned`` to the source sentence sharing the most stems with
     ``s`` (the first such one), and ``s.wide`` to the mask of sentences sharing two or more."""
-    planes = _count_planes(s.stems, look.masks)
+    planes = count_planes(s.stems, look.masks)
     wide = 0
     for plane in planes[1:]:
         wide |= plane
@@ -190,24 +84,12 @@ def _align(s: _Sentence, look: _Lookup) -> None:
         s.aligned = look.locate((candidates & -candidates).bit_length() - 1)
 
 
-def _together(a: tuple[str, ...], b: tuple[str, ...], parts: Sequence[SourceIndex]) -> bool:
-    """Do the keys of ``a`` and of ``b`` occur in one source sentence or two adjacent ones?"""
-    for part in parts:
-        ma = mb = -1
-        for key in a:
-            ma &= part.stems.get(key, 0)
-        for key in b:
-            mb &= part.stems.get(key, 0)
-        if ma and mb and ma & (mb | mb << 1 | mb >> 1):
-            return True
-    return False
-
-
 class _Sentence:
     """One non-question response sentence being checked."""
 
-    __slots__ = ("aligned", "chat", "in_context", "line", "names", "phatic", "sentence",
-                 "shared", "stem_list", "stems", "unsupported", "values", "wide", "words")
+    __slots__ = ("aligned", "chat", "in_context", "line", "names", "phatic", "quote",
+                 "sentence", "shared", "stem_list", "stems", "unsupported", "values", "wide",
+                 "words")
 
     def __init__(self, sentence: str, line: str, words: list[str], stems: list[str]) -> None:
         self.sentence, self.line, self.words = sentence, line, words
@@ -217,14 +99,18 @@ class _Sentence:
         self.shared: int = 0
         self.aligned: tuple[SourceIndex, int] | None = None
         self.unsupported = self.in_context = 0
-        self.chat = self.phatic = False
+        self.chat = self.phatic = self.quote = False
         self.values: set[float] = set()
         self.wide = 0
 
 
 def collect_evidence(response: str, context: Sequence[SourceIndex],
-                     prompt: SourceIndex | None) -> Evidence:  # fmt: skip
-    """Evidence of ``response`` against the context indexes and the prompt index."""
+                     prompt: SourceIndex | None, quotes: bool = True) -> Evidence:  # fmt: skip
+    """Evidence of ``response`` against the context indexes and the prompt index.
+
+    A sentence that quotes a source text word for word (RAG answers often do) is counted as
+    fully supported without the per-claim checks, which could find nothing in it
+    (``quotes=False`` runs them anyway; a test checks that the results are equal)."""
     parts = [*context, prompt] if prompt is not None else list(context)
     ev = Evidence(context_words=sum(part.n_words for part in context),
                   prompt_words=prompt.n_words if prompt is not None else 0)
@@ -233,16 +119,22 @@ def collect_evidence(response: str, context: Sequence[SourceIndex],
     stems = _text.sentence_stems(words)
     checked = []
     lines = low.split("\n") if low else []
-    look = _Lookup(stems, parts, len(context))
+    look = Lookup(stems, parts, len(context))
     for sentence, line, w, st in zip(sentences, lines, words, stems, strict=True):
         if not sentence.endswith("?"):  # a question asserts nothing
             s = _Sentence(sentence, line, w, st)
-            _find(s, look)
+            if quotes and _is_quote(s, look):
+                s.quote, s.phatic = True, PHATIC.issuperset(st)
+            else:
+                _find(s, look)
             checked.append(s)
     checked = [s for s in checked if not s.phatic]
     if any(not s.chat for s in checked):
         checked = [s for s in checked if not s.chat]  # chit-chat beside claims is neutral
     for s in checked:
+        if s.quote:
+            _quote(ev, s, look)
+            continue
         _support(ev, s, look)
         _names(ev, s)
         _numbers(ev, s, look)
@@ -251,6 +143,40 @@ def collect_evidence(response: str, context: Sequence[SourceIndex],
         _entity_claim(ev, s, parts[: len(context)])
         _substitution(ev, s)
     return ev
+
+
+def _is_quote(s: _Sentence, look: Lookup) -> bool:
+    """Do the sentence's words occur, in order and contiguous, in one source text?"""
+    st = s.stem_list
+    if not st or not all(map(look.where.get, st)):
+        return False
+    if not all(map(look.pairs.__contains__, map(" ".join, zip(st, st[1:], strict=False)))):
+        return False
+    needle = f" {' '.join(s.words)} "
+    return any(needle in part.tokstr for part in look.parts)
+
+
+def _quote(ev: Evidence, s: _Sentence, look: Lookup) -> None:
+    """Count a quoted sentence: all its words and pairs supported, aligned as it is."""
+    st = s.stem_list
+    n = len(st)
+    where = look.where
+    ev.content += n
+    ev.supported += n
+    ev.in_context += sum(where[stem] == 2 for stem in st)
+    ev.pairs += n - 1
+    ev.supported_pairs += n - 1
+    within = -1
+    for stem in s.stems:
+        within &= look.masks[stem]
+    if within:  # one source sentence holds every word: aligned with all of them
+        s.shared = len(s.stems)
+    else:
+        _align(s, look)
+    ev.align_sum += s.shared / len(s.stems)
+    ev.sentences += 1
+    if ev.weakest is None:
+        ev.weakest = (1.0, s.sentence)
 
 
 def _substitution(ev: Evidence, s: _Sentence) -> None:
@@ -266,53 +192,14 @@ def _substitution(ev: Evidence, s: _Sentence) -> None:
         ev.substitutions += 1
 
 
-class _Lookup:
-    """One response's stems looked up in all source texts at once.
-
-    ``where``: per stem, 0 = in no source text, 1 = only in the prompt, 2 = in the context;
-    ``masks``: per stem, its sentence masks of all texts side by side (text ``i``'s bits
-    shifted by ``offsets[i]``), so one bit count covers every text; ``pairs``: the response's
-    stem pairs found in some text.
-    """
-
-    __slots__ = ("masks", "offsets", "pairs", "parts", "where")
-
-    def __init__(self, stems: list[list[str]], parts: Sequence[SourceIndex],
-                 n_context: int) -> None:  # fmt: skip
-        uniq = set().union(*stems) if stems else set()
-        pairs = set(map(" ".join, chain.from_iterable(
-            zip(st, st[1:], strict=False) for st in stems)))  # fmt: skip
-        self.parts = parts
-        self.where = dict.fromkeys(uniq, 0)
-        self.masks = dict.fromkeys(uniq, 0)
-        self.offsets: list[int] = []
-        self.pairs: set[str] = set()
-        shift = 0
-        for i, part in enumerate(parts):
-            found = 2 if i < n_context else 1
-            table, where, masks = part.stems, self.where, self.masks
-            for stem in table.keys() & uniq:  # one C-level intersection, then the hits only
-                masks[stem] |= table[stem] << shift
-                if where[stem] < found:
-                    where[stem] = found
-            self.pairs |= pairs.intersection(part.bigrams)
-            self.offsets.append(shift)
-            shift += len(part.sentence_stems)
-
-    def locate(self, j: int) -> tuple[SourceIndex, int]:
-        """(text, sentence index in it) of global sentence ``j``."""
-        p = bisect_right(self.offsets, j) - 1
-        return self.parts[p], j - self.offsets[p]
-
-
-def _find(s: _Sentence, look: _Lookup) -> None:
+def _find(s: _Sentence, look: Lookup) -> None:
     """Look the sentence's words, numbers and names up; mark it chit-chat when it names
     nothing, holds no number and at most ``CHAT_SUPPORT`` of its words occur in the source,
     and phatic when all its words are :data:`PHATIC`."""
     for name in _text.names_in([s.sentence]):
         keys = name_keys(name)
         if keys:
-            s.names.append((name, keys, _name_status(name, keys, look.parts)))
+            s.names.append((name, keys, name_status(name, keys, look.parts)))
     where = look.where
     for stem in s.stem_list:
         found = where[stem]
@@ -329,14 +216,14 @@ def _find(s: _Sentence, look: _Lookup) -> None:
 
 def _entity_claim(ev: Evidence, s: _Sentence, context: Sequence[SourceIndex]) -> None:
     """A sentence that names a context entity and adds words or names the source lacks."""
-    if not any(status == _SUPPORTED and any(k in part.stems for part in context for k in keys)
+    if not any(status == SUPPORTED and any(k in part.stems for part in context for k in keys)
                for _, keys, status in s.names):
         return
-    if s.unsupported or any(status == _ABSENT for _, _, status in s.names):
+    if s.unsupported or any(status == ABSENT for _, _, status in s.names):
         ev.entity_claims += 1
 
 
-def _support(ev: Evidence, s: _Sentence, look: _Lookup) -> None:
+def _support(ev: Evidence, s: _Sentence, look: Lookup) -> None:
     st = s.stem_list
     if not st:
         return
@@ -360,14 +247,14 @@ def _support(ev: Evidence, s: _Sentence, look: _Lookup) -> None:
 def _names(ev: Evidence, s: _Sentence) -> None:
     for name, keys, status in s.names:
         ev.names += 1
-        if status == _SUPPORTED:
+        if status == SUPPORTED:
             continue
         ev.unsupported_names.append(name)
         other = _other_name(s, keys)
         if other:
             ev.names_contradicted += 1
             ev.add_reason(1, f"{name} (context: {other})")
-        elif status == _ABSENT:
+        elif status == ABSENT:
             ev.names_absent += 1
             ev.add_reason(5, name)
         else:
@@ -393,7 +280,7 @@ def _other_name(s: _Sentence, keys: tuple[str, ...]) -> str:
 
 
 def _rival_number(s: _Sentence, value: float, raw: str, values: set[float],
-                  look: _Lookup) -> float | None:  # fmt: skip
+                  look: Lookup) -> float | None:  # fmt: skip
     """A number of the same kind (year or not) that a source sentence about the same thing
     holds instead: one sharing the word the number is attached to (the last content word
     before it: "released" in "it was released in 1995") or two words with the response
@@ -421,7 +308,7 @@ def _is_year(value: float) -> bool:
     return 1000 <= value <= 2100 and value == int(value)
 
 
-def _numbers(ev: Evidence, s: _Sentence, look: _Lookup) -> None:
+def _numbers(ev: Evidence, s: _Sentence, look: Lookup) -> None:
     values = s.values
     if not values:
         return
@@ -452,16 +339,16 @@ def _negation(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex]) -> None:
             ev.negations += 1
             ev.add_reason(2, f'"{_excerpt(s.sentence)}"')
             return
-    if negated and any(status == _SUPPORTED for _, _, status in s.names):
+    if negated and any(status == SUPPORTED for _, _, status in s.names):
         ev.negations += 1
         ev.add_reason(2, f'"{_excerpt(s.sentence)}"')
 
 
 def _relations(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex], n_context: int) -> None:
-    known = [(name, keys) for name, keys, status in s.names if status == _SUPPORTED]
+    known = [(name, keys) for name, keys, status in s.names if status == SUPPORTED]
     sources = parts[:n_context] or parts
     for i, (a, ka) in enumerate(known):
         for b, kb in known[i + 1 :]:
-            if ka != kb and not set(ka) & set(kb) and not _together(ka, kb, sources):
+            if ka != kb and not set(ka) & set(kb) and not together(ka, kb, sources):
                 ev.relations += 1
                 ev.add_reason(3, f"{a} + {b}")

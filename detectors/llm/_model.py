@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ._claims import Evidence
+from ._evidence import Evidence
 from ._weights import WEIGHTS
 
 __all__ = ["ASSUMED_PROMPT_WORDS", "CONVERSATION_CENTER", "CONVERSATION_SCALE",

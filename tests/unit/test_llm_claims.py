@@ -162,3 +162,24 @@ def test_source_index_answers_per_sentence_questions():
     assert index.numbers == {2013.0, 2014.0} and index.nbytes() > len(index.text)
     ev = collect_evidence("Tana French wrote it in 2013.", [index], None)
     assert ev.numbers == 1 and ev.numbers_absent == 0 and ev.names == 1
+
+
+def test_quoted_sentences_take_a_shortcut_with_the_same_result():
+    from benchmarks.llm_scoring import make_events, make_pool
+    from detectors.llm._model import features
+
+    events = make_events(60, seed=5, pool=make_pool(40, seed=6))
+    events += [{"response": "The Secret Place was released 2014. It was not released in "
+                            "1995, says Tana French.", "context": BOOK, "prompt": QUESTION}]
+    quoted = 0
+    for e in events:
+        context = [SourceIndex(d) for d in ([e["context"]] if isinstance(e["context"], str)
+                                           else e["context"])]  # fmt: skip
+        prompt = SourceIndex(e["prompt"])
+        fast = collect_evidence(e["response"], context, prompt)
+        full = collect_evidence(e["response"], context, prompt, quotes=False)
+        assert features(fast) == features(full)
+        assert fast.sorted_reasons() == full.sorted_reasons()
+        assert (fast.weakest or (1.0, ""))[0] == (full.weakest or (1.0, ""))[0]
+        quoted += fast.sentences
+    assert quoted > 100
