@@ -20,7 +20,8 @@ pytestmark = pytest.mark.e2e
 BOOK = "The Secret Place is written by Tana French. The Secret Place was released 2014."
 GOOD = {"response": "The Secret Place was released in 2014.", "context": BOOK,
         "prompt": "When was it released?"}
-BAD = {"response": "The Secret Place was released in 1995.", "context": [BOOK]}
+BAD = {"response": "The Secret Place was released in 1995.", "context": [BOOK],
+       "prompt": "When was it released?"}
 
 
 def _run(tmp_path: Path, lines: list[str], *args: str,
