@@ -138,7 +138,8 @@ def _place_intercepts(weights: np.ndarray, data: Data,
     grounded = data.y == 0
     weights = weights.copy()
     perfect = _perfect(data.x.shape[1])
-    floor = math.log((1.0 - PERFECT_SCORE) / PERFECT_SCORE)  # logit of 1 - PERFECT_SCORE
+    # logit of 1 - PERFECT_SCORE, less a margin for the weights' rounding to 4 decimals
+    floor = math.log((1.0 - PERFECT_SCORE) / PERFECT_SCORE) - 0.01
     for _ in range(20):
         z = (m * (weights[:, :1].T + data.x @ weights[:, 1:].T)).sum(axis=1)
         shifts = np.zeros(len(anchors))

@@ -123,8 +123,9 @@ def collect_evidence(response: str, context: Sequence[SourceIndex],
     for sentence, line, w, st in zip(sentences, lines, words, stems, strict=True):
         if not sentence.endswith("?"):  # a question asserts nothing
             s = _Sentence(sentence, line, w, st)
-            if quotes and _is_quote(s, look):
-                s.quote, s.phatic = True, PHATIC.issuperset(st)
+            s.quote = _is_quote(s, look)
+            if quotes and s.quote:
+                s.phatic = PHATIC.issuperset(st)
             else:
                 _find(s, look)
             checked.append(s)
@@ -132,13 +133,13 @@ def collect_evidence(response: str, context: Sequence[SourceIndex],
     if any(not s.chat for s in checked):
         checked = [s for s in checked if not s.chat]  # chit-chat beside claims is neutral
     for s in checked:
-        if s.quote:
+        if quotes and s.quote:
             _quote(ev, s, look)
             continue
         _support(ev, s, look)
         _names(ev, s)
         _numbers(ev, s, look)
-        _negation(ev, s, parts)
+        _negation(ev, s)
         _relations(ev, s, parts, len(context))
         _entity_claim(ev, s, parts[: len(context)])
         _substitution(ev, s)
@@ -157,7 +158,10 @@ def _is_quote(s: _Sentence, look: Lookup) -> bool:
 
 
 def _quote(ev: Evidence, s: _Sentence, look: Lookup) -> None:
-    """Count a quoted sentence: all its words and pairs supported, aligned as it is."""
+    """Count a quoted sentence: all its words and pairs supported, aligned as it is; a
+    correction ("actually") counts as in any sentence, a negation cannot contradict."""
+    if CORRECTION_RE.search(s.line):
+        ev.corrections += 1
     st = s.stem_list
     n = len(st)
     where = look.where
@@ -328,23 +332,27 @@ def _numbers(ev: Evidence, s: _Sentence, look: Lookup) -> None:
             ev.add_reason(4, text)
 
 
-def _negation(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex]) -> None:
+def _negation(ev: Evidence, s: _Sentence) -> None:
     line = s.line
     negated = bool(NEGATION_RE.search(line)) and not HEDGE_RE.search(line)
     if CORRECTION_RE.search(line):
         ev.corrections += 1
     if s.aligned is not None and s.shared >= 2 and s.shared >= 0.5 * len(s.stems):
         part, j = s.aligned
-        if negated != part.negated(j):
+        if negated != part.negated(j) and (negated or not s.quote):
             ev.negations += 1
             ev.add_reason(2, f'"{_excerpt(s.sentence)}"')
             return
+    if s.aligned is not None and s.aligned[0].negated(s.aligned[1]):
+        return  # the source sentence it rests on says "not" too
     if negated and any(status == SUPPORTED for _, _, status in s.names):
         ev.negations += 1
         ev.add_reason(2, f'"{_excerpt(s.sentence)}"')
 
 
 def _relations(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex], n_context: int) -> None:
+    if s.quote:  # the source says exactly this
+        return
     known = [(name, keys) for name, keys, status in s.names if status == SUPPORTED]
     sources = parts[:n_context] or parts
     for i, (a, ka) in enumerate(known):

@@ -59,3 +59,19 @@ def test_baseline_is_what_the_issue_reported() -> None:
     alarms that motivated the new scorer."""
     f = evaluate(scorers()["baseline"], "dialogue", step=STEP)
     assert f.false_flags > 0.7 and f.balanced_accuracy < 0.6
+
+
+def test_the_quote_shortcut_changes_no_evidence_on_real_answers() -> None:
+    from benchmarks.halueval_quality import examples
+    from detectors.llm._claims import collect_evidence
+    from detectors.llm._claims_index import SourceIndex
+    from detectors.llm._model import features
+
+    for task in LINES:
+        for ex in examples(task, step=STEP):
+            context = [SourceIndex(ex.context)]
+            prompt = SourceIndex(ex.prompt) if ex.prompt else None
+            fast = collect_evidence(ex.response, context, prompt)
+            full = collect_evidence(ex.response, context, prompt, quotes=False)
+            assert features(fast) == features(full), ex
+            assert fast.sorted_reasons() == full.sorted_reasons(), ex

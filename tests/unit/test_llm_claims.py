@@ -183,3 +183,14 @@ def test_quoted_sentences_take_a_shortcut_with_the_same_result():
         assert (fast.weakest or (1.0, ""))[0] == (full.weakest or (1.0, ""))[0]
         quoted += fast.sentences
     assert quoted > 100
+
+
+def test_quoting_a_negation_or_a_correction_of_the_source_is_no_contradiction():
+    context = ["Tana French did not write Dracula. Actually, Bram Stoker wrote Dracula."]
+    for response in ["Tana French did not write Dracula.",
+                     "Actually, Bram Stoker wrote Dracula."]:  # fmt: skip
+        index = [SourceIndex(context[0])]
+        fast = collect_evidence(response, index, None)
+        full = collect_evidence(response, index, None, quotes=False)
+        assert fast.negations == full.negations == 0
+        assert fast.corrections == full.corrections
