@@ -131,9 +131,16 @@ def _pct(values: list[float], q: float) -> float:
 Step = Callable[[dict[str, Any]], Any]
 
 
+def _new_scorer() -> GroundednessScorer:
+    """The worker's scorer, built as the worker builds it (default settings)."""
+    from streams.monitor._config import MonitorConfig
+
+    return MonitorConfig().groundedness_scorer()
+
+
 def _scoring_loop(book: PriceBook) -> tuple[GroundednessScorer, Step]:
     """The per-event work: tokens, price, groundedness (a new scorer: an empty cache)."""
-    scorer = GroundednessScorer()
+    scorer = _new_scorer()
 
     def step(e: dict[str, Any]) -> None:
         inp, out, _ = tokens_for_event(e)
@@ -179,13 +186,13 @@ def _latencies(events: list[dict[str, Any]], warm: list[dict[str, Any]],
     """Per-event groundedness latency; each pass: a new scorer, ``warm`` run untimed first."""
     lat: list[float] = []
     for _ in range(repeat):
-        scorer = GroundednessScorer()
+        scorer = _new_scorer()
         for e in warm:
             scorer.score(e["response"], e["context"], e["prompt"])
         for e in events:
-            start = time.perf_counter()
+            start = time.process_time()
             scorer.score(e["response"], e["context"], e["prompt"])
-            lat.append(time.perf_counter() - start)
+            lat.append(time.process_time() - start)
     return lat
 
 

@@ -146,6 +146,8 @@ def build_parser(commands: dict[str, Command] | None = None) -> argparse.Argumen
     from tripwire import cli_monitoring, golden
     cli_monitoring.register(sub)
     golden.register(sub)
+    from tripwire import cli_groundedness
+    cli_groundedness.register(sub)
     _config_everywhere(parser)
     return parser
 

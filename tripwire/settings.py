@@ -60,6 +60,10 @@ class Monitoring(BaseModel):
     budgets: list[dict[str, Any]] = Field(default_factory=list)
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)
     unknown_price: str = "zero"
+    groundedness_min_score: float = Field(0.5, ge=0, le=1, description="flag LLM responses "
+                                          "whose groundedness score is below this")
+    groundedness_flag_without_context: bool = Field(False, description="also flag responses "
+                                                    "that carry no context (prompt only)")
 
 
 class Judge(BaseModel):

@@ -163,7 +163,9 @@ def samples(app: str) -> None:
                 st.markdown(f"**Response**  \n{_highlight(r['response'], r['unsupported'])}")
             else:
                 st.caption("Response text not stored.")
-            if r.get("unsupported"):
+            if r.get("reasons"):
+                st.markdown("**Why:**  \n" + "  \n".join(f"- {_escape(x)}" for x in r["reasons"]))
+            elif r.get("unsupported"):
                 st.markdown("**Not supported by the context:** " +
                             ", ".join(f"`{c}`" for c in r["unsupported"]))
             st.caption(f"event `{r['event_id']}`")

@@ -7,11 +7,13 @@ genai-prices are imported on first use, so importing this package is cheap.
   :func:`tokens_for_event`; the offline BPE cache: :func:`ensure_tiktoken_cache`,
   :func:`seed_tiktoken_cache`, :func:`default_cache_dir`, :class:`TokenizerDataError`.
 * Cost: :class:`PriceBook` -> :class:`Cost`; :class:`UnknownModelError`.
-* Groundedness: :func:`score_groundedness`, :class:`GroundednessScorer` -> :class:`Groundedness`.
+* Groundedness: :func:`score_groundedness`, :class:`GroundednessScorer` -> :class:`Groundedness`
+  (claim evidence, calibrated); :class:`LexicalScorer`, the former word-overlap scorer.
 """
 
 from ._cost import Cost, PriceBook, UnknownModelError
 from ._groundedness import Groundedness, GroundednessScorer, score_groundedness
+from ._lexical import LexicalScorer
 from ._tiktoken_cache import (
     TokenizerDataError,
     default_cache_dir,
@@ -33,6 +35,7 @@ __all__ = [
     "Cost",
     "Groundedness",
     "GroundednessScorer",
+    "LexicalScorer",
     "PriceBook",
     "TokenCount",
     "TokenizerDataError",

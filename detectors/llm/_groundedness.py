@@ -1,67 +1,39 @@
-"""Lexical groundedness (Tier 0): is the response supported by the context and the prompt?
+"""Groundedness: is a response supported by its context, judged claim by claim?
 
-Source = every context document plus the prompt (instructions may legitimately introduce
-facts), read as the documents and the prompt joined by line breaks. Its index: the set of
-content-word stems, the set of adjacent content-stem bigrams, the set of number values and a
-padded token string for phrase look-ups. The index is built per document and combined per
-call (:mod:`detectors.llm._source`), and each document's part is cached in a bounded LRU, since
-retrieved chunks recur; results are exactly those of indexing the joined text (a test keeps
-the former implementation as the oracle). The response is then checked against those sets:
+:class:`GroundednessScorer` reads what a response asserts (:mod:`detectors.llm._claims`:
+numbers, names, negations, relations between entities, sentences resting on a source
+sentence) against the context documents and the prompt, and turns that evidence into the
+probability that the response is hallucinated (:mod:`detectors.llm._model`, a logistic
+regression calibrated on HaluEval's development split). ``score = 1 - probability`` (1 = fully
+supported); ``flagged`` is ``score < min_score`` (0.5, where each context size's calibration
+put the flag). Contradictions (a swapped number or name, an added negation) weigh more than
+absences. ``reasons`` name the evidence, contradictions first, e.g. ``"number contradicts
+context: 1995 (context: 2001)"``, ``"name not in context: Tom Hanks"``, ``"content not in
+context: \"...\" (20% of its words)"``.
 
-* ``unigram_precision``: share of response content stems (stop words removed) in the source.
-* ``bigram_precision``: share of adjacent response content-stem pairs (within a sentence)
-  in the source; defined as ``unigram_precision`` when the response has no pair.
-* ``score = unigram_weight * unigram_precision + (1 - unigram_weight) * bigram_precision``.
-* ``weakest_sentence``/``weakest_support``: the response sentence with the lowest share of
-  supported content stems, among sentences with at least ``min_sentence_words`` content words
-  (all sentences when none has that many).
-* ``unsupported_numbers``: numbers in the response whose value occurs nowhere in the source
-  (``1,000`` = ``1000`` = ``1k``; ``$``, ``%`` and units are ignored, so ``15%`` matches ``15``;
-  spelled-out source numbers such as "three" count as 3).
-* ``unsupported_names``: capitalised word runs that are not sentence-initial (see
-  :func:`detectors.llm._text.name_spans`) and do not occur as a phrase in the source.
+Reference: ``"context"`` when a non-blank context document is given; ``"prompt"`` when only a
+prompt is (scored against it, *not flagged* unless ``flag_without_context``: chat answers
+legitimately go beyond the question); ``"none"`` when neither is (``score`` None). A response
+that asserts nothing checkable (no content word outside questions, no number, no name: "OK.",
+"Have you seen it?") has ``score`` None and is not flagged.
 
-Flag rule (:class:`GroundednessScorer` parameters): ``flagged`` is True when ``score <
-min_score`` (0.5) or there are more than ``max_unsupported_numbers`` (0) unsupported numbers or
-more than ``max_unsupported_names`` (0) unsupported names, or ``weakest_support <
-min_sentence_support`` (0.0, i.e. off).
-
-Reference: ``"context"`` when any non-blank context document is given; ``"prompt"`` when only
-a prompt is (scored against the prompt alone, but *not flagged* unless
-``flag_without_context=True``, since chat answers legitimately go beyond the question);
-``"none"`` when neither is: ``score`` is None and nothing is flagged. A response without
-content words (empty, "OK.") has ``score`` None; it is flagged only for an unsupported number
-or name ("42." against a context without 42).
+Cost: indexes of context documents are cached per document text in a bounded LRU
+(``doc_cache_items``, ``doc_cache_bytes``), as retrieved chunks recur; the prompt is indexed
+per call. The cache is not pickled.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from . import _text
+from . import _model
+from ._claims import Evidence, collect_evidence
+from ._claims_index import SourceIndex
+from ._lexical import Groundedness, Reference
 from ._lru import CacheInfo, LRUCache
-from ._source import Source, TextIndex, index_size, sentence_pairs
 
 __all__ = ["Groundedness", "GroundednessScorer", "score_groundedness"]
-
-Reference = Literal["context", "prompt", "none"]
-
-
-@dataclass(frozen=True, slots=True)
-class Groundedness:
-    """Result of scoring one response; see the module docstring for each field."""
-
-    score: float | None
-    flagged: bool
-    reference: Reference
-    unigram_precision: float | None = None
-    bigram_precision: float | None = None
-    weakest_sentence: str = ""
-    weakest_support: float | None = None
-    unsupported_numbers: list[str] = field(default_factory=list)
-    unsupported_names: list[str] = field(default_factory=list)
 
 
 def _dedupe(items: list[str]) -> list[str]:
@@ -69,38 +41,22 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 class GroundednessScorer:
-    """Lexical groundedness scorer with the flag thresholds as parameters.
+    """Claim-level groundedness scorer (see the module docstring).
 
-    Results depend only on the arguments of :meth:`score`. The scorer keeps a bounded LRU of
-    context-document indexes (``doc_cache_items`` documents, about ``doc_cache_bytes`` bytes;
-    ``doc_cache_items=0`` turns it off), keyed by the document text, so a retrieved chunk seen
-    again is not re-tokenised. The cache is not pickled: an unpickled scorer starts empty.
+    ``min_score``: flag below this score (0.5 = the calibrated cut). ``flag_without_context``:
+    also flag responses scored against the prompt alone.
     """
 
     def __init__(
         self,
         min_score: float = 0.5,
-        max_unsupported_numbers: int = 0,
-        max_unsupported_names: int = 0,
-        min_sentence_support: float = 0.0,
-        unigram_weight: float = 0.7,
-        min_sentence_words: int = 3,
         flag_without_context: bool = False,
         doc_cache_items: int = 4096,
         doc_cache_bytes: int = 64 << 20,
     ) -> None:
-        for name, value in (("min_score", min_score), ("unigram_weight", unigram_weight),
-                            ("min_sentence_support", min_sentence_support)):  # fmt: skip
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be in [0, 1], got {value}")
-        if min(max_unsupported_numbers, max_unsupported_names, min_sentence_words) < 0:
-            raise ValueError("counts must be >= 0")
+        if not 0.0 <= min_score <= 1.0:
+            raise ValueError(f"min_score must be in [0, 1], got {min_score}")
         self.min_score = min_score
-        self.max_unsupported_numbers = max_unsupported_numbers
-        self.max_unsupported_names = max_unsupported_names
-        self.min_sentence_support = min_sentence_support
-        self.unigram_weight = unigram_weight
-        self.min_sentence_words = min_sentence_words
         self.flag_without_context = flag_without_context
         self._docs = LRUCache(doc_cache_items, doc_cache_bytes)
 
@@ -118,100 +74,68 @@ class GroundednessScorer:
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        bounds = state.pop("_docs", (4096, 64 << 20))  # pickles from before the cache lack it
+        bounds = state.pop("_docs", (4096, 64 << 20))
         self.__dict__.update(state)
         self._docs = LRUCache(*bounds)
 
-    def score(self, response: str, context: Sequence[str], prompt: str = "") -> Groundedness:
-        """Score ``response`` against ``context`` documents and ``prompt``."""
+    def evidence(self, response: str, context: Sequence[str] | str,
+                 prompt: str = "") -> tuple[Evidence, Reference]:  # fmt: skip
+        """The claim evidence of ``response`` and the reference it was checked against."""
         if isinstance(context, str):
             context = [context]
-        parts = [self._doc_index(d) for d in context if d and not d.isspace()]
-        reference: Reference = "context" if parts else ("prompt" if prompt.strip() else "none")
+        docs = [self._doc_index(d) for d in context if d and not d.isspace()]
+        has_prompt = bool(prompt) and not prompt.isspace()
+        reference: Reference = "context" if docs else ("prompt" if has_prompt else "none")
+        if reference == "none":
+            return Evidence(), reference
+        if not docs:  # the prompt is all there is: it plays the context's part
+            return collect_evidence(response, [SourceIndex(prompt)], None), reference
+        return collect_evidence(response, docs, SourceIndex(prompt) if has_prompt else None), \
+            reference
+
+    def score(self, response: str, context: Sequence[str] | str,
+              prompt: str = "") -> Groundedness:  # fmt: skip
+        """Score ``response`` against ``context`` documents and ``prompt``."""
+        ev, reference = self.evidence(response, context, prompt)
         if reference == "none":
             return Groundedness(score=None, flagged=False, reference="none")
-        if prompt:
-            parts.append(TextIndex(prompt))
-        return self._score(response, Source(parts), reference)
+        return self.judge(ev, reference)
 
-    def _doc_index(self, doc: str) -> TextIndex:
+    def judge(self, ev: Evidence, reference: Reference = "context") -> Groundedness:
+        """The result for evidence already collected (see :meth:`evidence`)."""
+        checkable = ev.content or ev.numbers or ev.names
+        score = None
+        flagged = False
+        if checkable:
+            p = _model.probability(_model.features(ev), ev.context_words, ev.prompt_words)
+            score = round(1.0 - p, 6)
+            flagged = (reference == "context" or self.flag_without_context) and \
+                score < self.min_score
+        weakest = ev.weakest
+        return Groundedness(
+            score=score, flagged=flagged, reference=reference,
+            unigram_precision=ev.support, bigram_precision=ev.pair_support if ev.content else None,
+            weakest_sentence=weakest[1] if weakest else "",
+            weakest_support=weakest[0] if weakest else None,
+            unsupported_numbers=_dedupe(ev.unsupported_numbers),
+            unsupported_names=_dedupe(ev.unsupported_names),
+            reasons=ev.sorted_reasons(), alignment=ev.align,
+        )  # fmt: skip
+
+    def _doc_index(self, doc: str) -> SourceIndex:
         index = self._docs.get(doc)
         if index is None:
-            index = TextIndex(doc)
+            index = SourceIndex(doc)
             if self._docs.max_items:
-                self._docs.put(doc, index, index_size(index))
+                self._docs.put(doc, index, index.nbytes())
         return index
-
-    def _score(self, response: str, source: Source, reference: Reference) -> Groundedness:
-        sentences = _text.split_sentences(response)
-        low, words = _text.sentence_tokens(sentences)
-        stems = _text.sentence_stems(words)
-        pairs = sentence_pairs(stems)
-        absent_pairs = source.missing_pairs(set(pairs)) if pairs else None
-        bi_miss = sum(map(absent_pairs.__contains__, pairs)) if absent_pairs else 0
-        missing = source.missing_stems(set().union(*stems))
-        uni_hit, uni_all, weakest = self._support(sentences, stems, missing)
-        names = source.absent_names(_text.names_in(sentences))
-        values = _text.number_list(low) if low else []
-        absent = source.missing_numbers({v for _, v in values}) if values else ()
-        numbers = [raw for raw, v in values if v in absent]
-        return self._result(uni_hit, uni_all, len(pairs) - bi_miss, len(pairs), weakest,
-                            _dedupe(numbers), _dedupe(names), reference)  # fmt: skip
-
-    def _support(
-        self, sentences: list[str], stems: list[list[str]], missing: set[str]
-    ) -> tuple[int, int, tuple[float, str] | None]:
-        """(supported stems, all stems, weakest sentence as (support, sentence) or None)."""
-        uni_hit = uni_all = 0
-        weakest: tuple[float, str] | None = None
-        fallback: tuple[float, str] | None = None
-        for sentence, st in zip(sentences, stems, strict=True):
-            if not st:
-                continue
-            n = len(st)
-            hits = n - sum(map(missing.__contains__, st)) if missing else n
-            uni_hit, uni_all = uni_hit + hits, uni_all + n
-            support = hits / n
-            if n >= self.min_sentence_words and (weakest is None or support < weakest[0]):
-                weakest = (support, sentence)
-            if fallback is None or support < fallback[0]:
-                fallback = (support, sentence)
-        return uni_hit, uni_all, weakest or fallback
-
-    def _result(
-        self,
-        uni_hit: int,
-        uni_all: int,
-        bi_hit: int,
-        bi_all: int,
-        weakest: tuple[float, str] | None,
-        numbers: list[str],
-        names: list[str],
-        reference: Reference,
-    ) -> Groundedness:
-        score = uni = bi = None
-        if uni_all:
-            uni = uni_hit / uni_all
-            bi = bi_hit / bi_all if bi_all else uni
-            score = self.unigram_weight * uni + (1.0 - self.unigram_weight) * bi
-        support = weakest[0] if weakest else None
-        flagged = (reference == "context" or self.flag_without_context) and (
-            (score is not None and score < self.min_score)
-            or len(numbers) > self.max_unsupported_numbers
-            or len(names) > self.max_unsupported_names
-            or (support is not None and support < self.min_sentence_support)
-        )
-        return Groundedness(score, bool(flagged), reference, uni, bi,
-                            weakest[1] if weakest else "", support, numbers, names)  # fmt: skip
 
 
 _DEFAULT = GroundednessScorer()
 
 
-def score_groundedness(response: str, context: Sequence[str], prompt: str = "") -> Groundedness:
-    """Score with the default :class:`GroundednessScorer` (see the module docstring).
-
-    That scorer lives for the process, so its document cache (at most 4,096 documents, about
-    64 MB) is shared by every caller of this function.
-    """
+def score_groundedness(response: str, context: Sequence[str] | str,
+                       prompt: str = "") -> Groundedness:  # fmt: skip
+    """Score with a process-wide default :class:`GroundednessScorer` (its document cache, at
+    most 4,096 documents / about 64 MB, is shared by every caller of this function)."""
     return _DEFAULT.score(response, context, prompt)

@@ -123,6 +123,10 @@ MIGRATIONS.append((8, "prediction latency, LLM safety flags, golden-set runs", [
     ) {_RMT} ORDER BY (app, run_id)""",
 ]))
 
+MIGRATIONS.append((9, "LLM events keep the groundedness reasons", [
+    "ALTER TABLE llm_events ADD COLUMN IF NOT EXISTS reasons String DEFAULT ''",
+]))
+
 TABLES = ("predictions", "labels", "llm_events", "deadletter", "signals", "alerts", "triggers",
           "webhook_deliveries", "reference_profiles", "llm_judgements", "entity_state",
           "golden_runs")

@@ -177,13 +177,14 @@ class ReadModel:
         but make no claim); text only if it was stored."""
         rows = self.store.query(
             "SELECT event_id, ts, prompt_version, llm_model, groundedness, hallucinated, "
-            "unsupported, substring(prompt, 1, 2000) AS prompt, "
+            "unsupported, reasons, substring(prompt, 1, 2000) AS prompt, "
             "substring(response, 1, 4000) AS response FROM llm_events FINAL "
             "WHERE app = {app:String} AND groundedness IS NOT NULL "
             "ORDER BY hallucinated DESC, groundedness ASC, ts DESC LIMIT {limit:UInt32}",
             {"app": app, "limit": limit})
         for r in rows:
             r["unsupported"] = _loads(r["unsupported"], [])
+            r["reasons"] = _loads(r["reasons"], [])
         return rows
 
     def features(self, model: str, start: float, end: float,

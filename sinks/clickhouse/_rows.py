@@ -48,7 +48,8 @@ def llm_row(e: dict[str, Any], enrich: dict[str, Any], store_text: bool) -> list
             enrich.get("groundedness"), int(bool(enrich.get("hallucinated", False))),
             _json(enrich.get("unsupported") or []), e.get("service") or "",
             list(enrich.get("pii") or ()), list(enrich.get("secrets") or ()),
-            int(bool(enrich.get("refusal"))), int(bool(enrich.get("injection")))]
+            int(bool(enrich.get("refusal"))), int(bool(enrich.get("injection"))),
+            _json(enrich.get("reasons") or [])]
 
 
 def deadletter_row(topic: str, partition: int, offset: int, index: int, reason: str,

@@ -32,7 +32,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                    "response", "context", "input_tokens", "output_tokens", "token_source",
                    "cost_usd", "price_source", "latency_ms", "feedback", "groundedness",
                    "hallucinated", "unsupported", "service", "pii", "secrets", "refusal",
-                   "injection"),
+                   "injection", "reasons"),
     "deadletter": ("id", "ts", "source_topic", "partition", "offset", "reason", "original"),
     "signals": ("entity_type", "entity", "metric", "dimension", "value", "threshold", "n",
                 "window_start", "window_end", "ts"),

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from detectors.budget import BudgetTracker
-from detectors.llm import GroundednessScorer, PriceBook, tokens_for_event
+from detectors.llm import PriceBook, tokens_for_event
 from detectors.rollback import PromptVersionComparator
 from detectors.safety import SafetyCounts, scan
 from streams.monitor._config import MonitorConfig
@@ -27,7 +27,7 @@ class Enricher:
 
     def __init__(self, config: MonitorConfig) -> None:
         self.prices = PriceBook(overrides=config.prices or None, unknown=config.unknown_price)
-        self.scorer = GroundednessScorer()
+        self.scorer = config.groundedness_scorer()
         self.unknown_models: set[str] = set()
 
     def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +45,8 @@ class Enricher:
                 "groundedness": g.score, "hallucinated": bool(g.flagged) and not safety.refusal,
                 "unsupported": list(g.unsupported_numbers) + list(g.unsupported_names),
                 "pii": list(safety.pii), "secrets": list(safety.secrets),
-                "refusal": safety.refusal, "injection": safety.injection}
+                "refusal": safety.refusal, "injection": safety.injection,
+                "reasons": list(g.reasons)}
 
 
 class _VersionWindow:

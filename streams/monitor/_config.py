@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.budget import Budget
+from detectors.llm import GroundednessScorer
 from detectors.rules import Rule, default_rules, safety_rules
 
 __all__ = ["MonitorConfig", "ModelOverrides"]
@@ -44,6 +45,14 @@ class MonitorConfig:
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
     unknown_price: Any = "zero"
     judge_window: int = 50
+    groundedness_min_score: float = 0.5
+    groundedness_flag_without_context: bool = False
+
+    def groundedness_scorer(self) -> GroundednessScorer:
+        """The groundedness scorer these settings describe: the worker's enricher and
+        ``tripwire groundedness`` both build theirs here, so they judge alike."""
+        return GroundednessScorer(min_score=self.groundedness_min_score,
+                                  flag_without_context=self.groundedness_flag_without_context)
 
     def all_rules(self) -> list[Rule]:
         """User rules first, then the defaults (the first matching rule owns a series)."""
@@ -78,6 +87,8 @@ class MonitorConfig:
             rules=tuple(_build("monitoring.rules", Rule, r) for r in m.rules),
             budgets=tuple(_build("monitoring.budgets", Budget, _budget(b)) for b in m.budgets),
             prices=dict(m.prices), unknown_price=m.unknown_price, judge_window=judge_window,
+            groundedness_min_score=m.groundedness_min_score,
+            groundedness_flag_without_context=m.groundedness_flag_without_context,
         )
 
 

@@ -190,3 +190,45 @@ def llm_events(n: int, *, seed: int, v2_at: int | None = None, v2_bad_share: flo
 def v2_events_before(events: list[dict[str, Any]], trigger: dict) -> int:
     """How many v2 requests the monitor had seen when ``trigger`` fired (same ts included)."""
     return sum(1 for e in events if e["prompt_version"] == "v2" and e["ts"] <= trigger["ts"])
+
+
+# -- LLM, real answers: HaluEval's development split --------------------------------------------
+def halueval_events(n: int, *, v2_at: int, v1_items: range, v2_items: range, v2_label: int,
+                    seed: int = 1, app: str = "halueval-bot",
+                    rate: float = RATE) -> list[dict[str, Any]]:  # fmt: skip
+    """Validated LLM events whose answers are HaluEval's (development split only).
+
+    Request ``i`` takes task ``qa``/``dialogue``/``summarization`` in turn and a development
+    item from ``v1_items`` (before ``v2_at``: prompt version v1, its grounded response) or
+    ``v2_items`` (v2: its grounded response when ``v2_label`` is 0, its hallucinated one when
+    1), cycling; contexts, prompts and responses map as in ``benchmarks.halueval_quality``.
+    Usage tokens are drawn alike for both versions, so only groundedness can tell them apart.
+    """
+    from benchmarks.halueval_quality import FIELDS
+
+    tasks = ("qa", "dialogue", "summarization")
+    stop = max(v1_items.stop, v2_items.stop)
+    rows = {task: list(_halueval_rows(task, stop)) for task in tasks}
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        v2 = i >= v2_at
+        task = tasks[i % 3]
+        items = v2_items if v2 else v1_items
+        k = (i - v2_at if v2 else i) // 3
+        row = rows[task][items[k % len(items)]]
+        context_key, prompt_key, right, wrong = FIELDS[task]
+        event: dict[str, Any] = {
+            "type": "llm", "schema": 1, "event_id": f"{app}-{i}", "ts": T0 + i / rate,
+            "app": app, "prompt_version": "v2" if v2 else "v1", "llm_model": "gpt-4o-mini",
+            "response": row[wrong if v2 and v2_label else right],
+            "context": [row[context_key]], "prompt": row[prompt_key] if prompt_key else "",
+            "usage": {"input_tokens": rng.randint(250, 350), "output_tokens": rng.randint(80, 140)}}
+        out.append(validate(event))
+    return out
+
+
+def _halueval_rows(task: str, stop: int) -> Iterator[dict[str, Any]]:
+    from benchmarks.datasets import halueval
+
+    yield from halueval(task, limit=stop)

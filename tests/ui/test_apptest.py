@@ -77,10 +77,11 @@ def test_llm_page(monkeypatch: pytest.MonkeyPatch, seeded_api) -> None:
     at = run_page(monkeypatch, seeded_api.base, "llm_app", entity="support-bot")
     text = page_text(at)
     for expected in ("Prompt rollback v2 → v1", "Quality by prompt version", "Cost and budget",
-                     "Budget exhausted at", "Least-grounded responses", "Call Tom Becker",
-                     "Not supported by the context", "Golden set", "Latest run: **v2**",
+                     "Budget exhausted at", "Least-grounded responses", "Golden set",
+                     "Latest run: **v2**",
                      "compared with **v1**, the last version that passed", "Safety",
-                     "Responses with PII", "Refusals", "Failed cases of v2"):
+                     "Responses with PII", "Refusals", "Failed cases of v2",
+                     "Why:", "number contradicts context\\: ", "name not in context\\: "):
         assert expected in text, expected
     assert charts(at) >= 15  # + golden pass rate per version, four safety rate charts
 

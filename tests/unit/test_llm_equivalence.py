@@ -1,4 +1,4 @@
-"""Per-document caching in detectors.llm changes no groundedness result.
+"""Per-document caching in detectors.llm changes no word-overlap (LexicalScorer) result.
 
 Oracle: a verbatim copy of the pre-cache implementation (commit 3fe8659: one ``_Source``
 over the texts joined by line breaks, the per-character sentence regex, the generator
@@ -14,7 +14,8 @@ import re
 
 import pytest
 
-from detectors.llm import GroundednessScorer, _groundedness, _text
+from detectors.llm import _lexical, _text
+from detectors.llm._lexical import LexicalScorer as GroundednessScorer
 
 # ---- oracle: the implementation before per-document caching (verbatim logic) ---------------
 
@@ -87,7 +88,7 @@ def _old_score(scorer, response, context, prompt=""):
     docs = [d for d in context if d and not d.isspace()]
     reference = "context" if docs else ("prompt" if prompt.strip() else "none")
     if reference == "none":
-        return _groundedness.Groundedness(score=None, flagged=False, reference="none")
+        return _lexical.Groundedness(score=None, flagged=False, reference="none")
     source = _OldSource([*docs, prompt] if prompt else docs)
     uni_hit = uni_all = bi_hit = bi_all = 0
     weakest = fallback = None
@@ -109,7 +110,7 @@ def _old_score(scorer, response, context, prompt=""):
         fallback = min(fallback or candidate, candidate, key=lambda c: c[0])
     values = list(_old_number_values("\n".join(sentences).lower()))
     numbers = [raw for raw, v in values if v not in source.numbers] if values else []
-    dedupe = _groundedness._dedupe
+    dedupe = _lexical._dedupe
     return scorer._result(uni_hit, uni_all, bi_hit, bi_all, weakest or fallback,
                           dedupe(numbers), dedupe(names), reference)  # fmt: skip
 

@@ -1,4 +1,8 @@
-"""Lexical groundedness scoring (detectors.llm._groundedness)."""
+"""Groundedness scoring (detectors.llm.GroundednessScorer): claims against the context.
+
+The evidence kinds themselves are tested in test_llm_claims.py; here: the scorer's contract
+(reference, thresholds, normalisation, pickling) on a small support-desk context.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ def test_grounded_answer_scores_high_and_is_not_flagged():
         CONTEXT,
         PROMPT,
     )
-    assert g.score is not None and g.score > 0.9
+    assert g.score is not None and g.score >= 0.9
     assert not g.flagged and g.reference == "context"
     assert g.unsupported_numbers == [] and g.unsupported_names == []
 
@@ -63,6 +67,7 @@ def test_number_and_date_normalisation(response):
 def test_wrong_month_is_an_unsupported_name():
     g = score_groundedness("The policy was updated on April 5, 2024 by Jane Doe.", CONTEXT)
     assert g.unsupported_names == ["April"] and g.flagged
+    assert any(r.startswith("name ") and "April" in r for r in g.reasons), g.reasons
 
 
 def test_inflected_paraphrase_is_supported():
@@ -76,17 +81,20 @@ def test_inflected_paraphrase_is_supported():
 
 
 def test_synonym_paraphrase_is_a_known_weakness():
-    """Lexical scoring cannot see synonyms: a faithful rewording scores low (documented)."""
+    """Word matching cannot see synonyms: a faithful rewording scores low (documented)."""
     g = score_groundedness(
         "You may get your money back if you ask during the first month.", CONTEXT
     )
     assert g.score is not None and g.score < 0.5 and g.flagged
     assert g.unsupported_numbers == [] and g.unsupported_names == []
+    assert g.reasons and g.reasons[0].startswith("content not in context: ")
 
 
-def test_off_topic_answer_scores_zero():
+def test_off_topic_answer_scores_low_and_says_why():
     g = score_groundedness("The mitochondria is the powerhouse of the cell.", CONTEXT)
-    assert g.score == 0.0 and g.flagged
+    assert g.score is not None and g.score < 0.2 and g.flagged
+    assert g.reasons == ['content not in context: "The mitochondria is the powerhouse of the '
+                         'cell." (0% of its words)']
 
 
 @pytest.mark.parametrize("response", ["", "   \n", "OK.", "Yes!"])
@@ -95,9 +103,12 @@ def test_response_without_content_words(response):
     assert g.score is None and not g.flagged and g.reference == "context"
 
 
-def test_bare_unsupported_number_is_still_flagged():
+def test_bare_unsupported_number_is_scored_and_named():
     g = score_groundedness("42.", CONTEXT)
-    assert g.score is None and g.unsupported_numbers == ["42"] and g.flagged
+    supported = score_groundedness("30.", CONTEXT)
+    assert g.score is not None and supported.score is not None and g.score < supported.score
+    assert g.unsupported_numbers == ["42"] and g.reasons == ["number not in context: 42"]
+    assert not supported.flagged and supported.reasons == []
 
 
 def test_no_context_scores_against_prompt_but_does_not_flag():
@@ -105,7 +116,7 @@ def test_no_context_scores_against_prompt_but_does_not_flag():
                            "What is the capital of France?")  # fmt: skip
     assert g.reference == "prompt" and g.score is not None and 0 < g.score < 1
     assert g.unsupported_names == ["Victor Hugo"] and not g.flagged
-    strict = GroundednessScorer(flag_without_context=True)
+    strict = GroundednessScorer(flag_without_context=True, min_score=0.8)
     assert strict.score("Paris, says Victor Hugo.", [], "What is the capital?").flagged
 
 
@@ -117,7 +128,8 @@ def test_nothing_to_compare_against():
 
 def test_context_given_as_a_single_string():
     g = score_groundedness("Refunds are processed within 5 business days.", CONTEXT[0])
-    assert g.score == 1.0
+    assert g == score_groundedness("Refunds are processed within 5 business days.", CONTEXT[:1])
+    assert g.score is not None and g.score >= 0.9 and not g.flagged and g.reasons == []
 
 
 def test_sentence_initial_capitals_are_not_names():
@@ -130,25 +142,18 @@ def test_sentence_initial_capitals_are_not_names():
 
 
 def test_thresholds_are_parameters():
-    response = "Customers can request a full refund within 30 days from Bob Marley."
-    assert score_groundedness(response, CONTEXT).flagged
-    lenient = GroundednessScorer(max_unsupported_names=1)
+    response = "Customers can request a full refund within 30 days, as Bob Marley says."
+    default = score_groundedness(response, CONTEXT)
+    assert default.score is not None and default.flagged
+    assert default.reasons == ["name not in context: Bob Marley"]
+    lenient = GroundednessScorer(min_score=default.score - 0.01)
     assert not lenient.score(response, CONTEXT).flagged
-    strict = GroundednessScorer(min_score=0.99, max_unsupported_names=5)
-    assert strict.score(response, CONTEXT).flagged
-    by_sentence = GroundednessScorer(min_sentence_support=0.9, max_unsupported_names=5)
-    assert by_sentence.score(response, CONTEXT).flagged
+    grounded = "Customers can request a full refund within 30 days of purchase."
+    assert not score_groundedness(grounded, CONTEXT).flagged
+    assert GroundednessScorer(min_score=1.0).score(grounded, CONTEXT).flagged
 
 
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"min_score": 1.5},
-        {"unigram_weight": -0.1},
-        {"max_unsupported_numbers": -1},
-        {"min_sentence_support": 2},
-    ],  # fmt: skip
-)
+@pytest.mark.parametrize("kwargs", [{"min_score": 1.5}, {"min_score": -0.1}])
 def test_bad_parameters_rejected(kwargs):
     with pytest.raises(ValueError):
         GroundednessScorer(**kwargs)
@@ -156,5 +161,13 @@ def test_bad_parameters_rejected(kwargs):
 
 def test_scorer_pickles_and_score_is_bounded():
     scorer = pickle.loads(pickle.dumps(GroundednessScorer(min_score=0.3)))
-    g = scorer.score("Refund within 30 days, says Jane Doe of Acme.", CONTEXT)
+    g = scorer.score("Refunds within 30 days of purchase, says Jane Doe.", CONTEXT)
     assert g.score is not None and 0.0 <= g.score <= 1.0 and not g.flagged
+    assert scorer.min_score == 0.3
+
+
+def test_fully_supported_answers_score_at_least_0_9():
+    for response in ["Refunds are processed within 5 business days.",
+                     "Enterprise plans cost $1,200 per year.", "Berlin"]:
+        g = score_groundedness(response, CONTEXT, PROMPT)
+        assert g.score is not None and g.score >= 0.9 and g.reasons == [], (response, g)

@@ -58,7 +58,8 @@ def offline_cache(tmp_path_factory):
 
 def test_public_api_is_pinned():
     assert sorted(llm.__all__) == sorted([
-        "FALLBACK_ENCODING", "Cost", "Groundedness", "GroundednessScorer", "PriceBook",
+        "FALLBACK_ENCODING", "Cost", "Groundedness", "GroundednessScorer", "LexicalScorer",
+        "PriceBook",
         "TokenCount", "TokenizerDataError", "UnknownModelError", "count_tokens",
         "default_cache_dir", "encoding_name_for", "ensure_tiktoken_cache", "is_exact",
         "score_groundedness", "seed_tiktoken_cache", "split_provider", "tokens_for_event",

@@ -1,0 +1,202 @@
+"""Sentence-level index of one source text (a context document or the prompt).
+
+The claim checks of :mod:`detectors.llm._claims` ask *where* in the source something occurs,
+not just *whether*: do two entities of a response sentence ever occur in one source sentence
+(a relation), which source sentence does a response sentence rest on (to see a swapped number
+or name, or an added negation)? So each source sentence gets a bit, and every content stem
+maps to the bitmask of the sentences holding it; "occur together" is one ``&``.
+
+Text is prepared first (:func:`prepare`): words glued by a missing space are split, as in
+``"ChristieAgatha Christie wrote"`` or ``"century.First"`` (concatenated snippets, scraped
+pages), on the response and the source alike, so both sides tokenise the same way.
+
+Size: a few dicts with one entry per distinct content stem, number and name of the text
+(about the text's own size again, see :meth:`SourceIndex.nbytes`); the scorer caches indexes
+per document text in a bounded LRU.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import sys
+
+from . import _text
+
+__all__ = ["HEDGE_RE", "NEGATION_RE", "SourceIndex", "name_keys", "numbers_of", "prepare",
+           "sentences_of"]
+
+# Character classes for finding glued words with str.find instead of a regex scan (a regex
+# engine steps through every position, ~20 ns each): lower -> "a", upper -> "A", digit ->
+# "0", "." stays, closing marks -> "q", everything else ASCII -> " ".
+_CLASSES = str.maketrans(
+    {**{chr(c): " " for c in range(128)}, **dict.fromkeys(string.ascii_lowercase, "a"),
+     **dict.fromkeys(string.ascii_uppercase, "A"), **dict.fromkeys(string.digits, "0"),
+     ".": ".", ")": "q", "]": "q", '"': "q", "'": "q"}  # fmt: skip
+)
+#: Negation cues of a sentence (lower-cased text).
+NEGATION_RE = re.compile(
+    r"\b(?:not|no|never|none|nothing|neither|nor|cannot|nobody)\b|n[’']t\b"
+)
+#: Negations that only say the speaker does not know: not a claim about the world.
+HEDGE_RE = re.compile(
+    r"\b(?:not (?:sure|certain|aware|familiar)|no idea|(?:do|did)(?:n[’']t| not) (?:know|have)"
+    r"|ha(?:ve|s)(?:n[’']t| not) (?:seen|read|heard|watched|been)|never (?:seen|read|heard|"
+    r"watched|been)|no information|not a (?:big )?fan|can ?not (?:say|tell|find))\b"
+)
+
+
+def prepare(text: str, source: bool = False) -> str:
+    """Split words glued by a missing space: ``"ChristieAgatha"`` -> ``"Christie Agatha"``,
+    ``"century.First"`` -> ``"century. First"``. In a source text a glued boundary between
+    two words (``"ChristieAgatha"``) or two years (``"20042004"``) also ends a sentence
+    (snippets joined without a space)."""
+    cls = text.translate(_CLASSES)
+    cuts: dict[int, str] = {}
+    for pattern, offset, insert in _GLUES:
+        i = cls.find(pattern)
+        while i >= 0:
+            cuts[i + offset] = insert
+            i = cls.find(pattern, i + 1)
+    if source:
+        for pattern, offset in (("aaAa", 2), ("00000000", 4)):
+            i = cls.find(pattern)
+            while i >= 0:
+                if pattern == "aaAa" or _two_years(text, cls, i):
+                    cuts[i + offset] = ". "
+                i = cls.find(pattern, i + 1)
+    if not cuts:
+        return text
+    pieces, last = [], 0
+    for at in sorted(cuts):
+        pieces += [text[last:at], cuts[at]]
+        last = at
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+# (pattern in the class string, offset of the cut, text inserted there)
+_GLUES = (("aA", 1, " "), ("a.Aa", 2, " "), ("q.Aa", 2, " "))
+
+
+def _two_years(text: str, cls: str, i: int) -> bool:
+    """Is ``text[i:i+8]`` two years glued together, with no digit on either side?"""
+    if (i and cls[i - 1] == "0") or cls[i + 8 : i + 9] == "0":
+        return False
+    return all(1000 <= int(text[k : k + 4]) <= 2099 for k in (i, i + 4))
+
+
+_TITLES = frozenset("Mr Mrs Ms Dr Jr Sr St Mt Inc Co Ltd vs No".split())
+
+
+def _ends_with_abbreviation(sentence: str) -> bool:
+    """"... H." or "... Dr.": an initial or a title, not a sentence end."""
+    if not sentence.endswith("."):
+        return False
+    word = sentence[sentence.rfind(" ") + 1 : -1].lstrip("(\"'")
+    return (len(word) == 1 and word.isupper()) or word in _TITLES
+
+
+def sentences_of(text: str) -> list[str]:
+    """:func:`~detectors.llm._text.split_sentences`, without breaking after an initial or a
+    title ("H. G. Wells", "Dr. Who" stay in one sentence)."""
+    out: list[str] = []
+    glue = False
+    for sentence in _text.split_sentences(text):
+        if glue:
+            out[-1] = f"{out[-1]} {sentence}"
+        else:
+            out.append(sentence)
+        glue = _ends_with_abbreviation(sentence)
+    return out
+
+
+def numbers_of(low: str, words: list[str]) -> set[float]:
+    """Number values of a lower-cased sentence and its words (spelled-out ones included)."""
+    values = {value for _, value in _text.number_list(low)} if low else set()
+    if _text.NUMBER_WORDS.keys() & set(words):
+        values.update(_text.word_number_values(set(words)))
+    return values
+
+
+def name_keys(name: str) -> tuple[str, ...]:
+    """The content stems of a name (``"the Tower of London"`` -> ``("tower", "london")``);
+    the lower-cased tokens when it has no content word (``"AI"`` -> ``("ai",)``)."""
+    toks = _text.tokens(name.lower())
+    keys = tuple(filter(None, map(_text.stem, toks)))
+    return keys or tuple(t for t in toks if len(t) > 1)
+
+
+class SourceIndex:
+    """Per-sentence index of one source text.
+
+    * ``stems``: content stem -> bitmask of the sentences holding it (also the stem set);
+    * ``bigrams``: adjacent content-stem pairs ``"a b"`` of the whole text;
+    * ``tokstr``: the padded token string, for phrase look-ups (``" tower of london "``);
+    * ``numbers``: the number values of the text (spelled-out ones included);
+    * ``sentence_stems``: the content stems per sentence;
+    * :meth:`sentence_numbers`, :meth:`sentence_names`, :meth:`negated`: per sentence, worked
+      out on first use (the claim checks only ask about the sentences responses rest on);
+    * ``n_words``: number of content words.
+    """
+
+    __slots__ = ("_lines", "_names", "_negated", "_numbers", "_sentences", "_words", "bigrams",
+                 "n_words", "numbers", "sentence_stems", "stems", "text", "tokstr")  # fmt: skip
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        sentences = sentences_of(prepare(text, source=True))
+        low, words = _text.sentence_tokens(sentences)
+        stems = _text.sentence_stems(words)
+        table: dict[str, int] = {}
+        get = table.get
+        for i, st in enumerate(stems):
+            bit = 1 << i
+            for stem in st:
+                table[stem] = get(stem, 0) | bit
+        if "-" in text:  # "2024-03-05" supports "March", in its sentence
+            for i, sentence in enumerate(sentences):
+                for month in _text.iso_months(sentence) if "-" in sentence else ():
+                    table[month] = table.get(month, 0) | 1 << i
+        self.stems = table
+        self.sentence_stems = list(map(frozenset, stems))
+        flat = [stem for st in stems for stem in st]
+        self.bigrams = set(map(" ".join, zip(flat, flat[1:], strict=False)))
+        tokens = [w for line in words for w in line]
+        self.tokstr = f" {' '.join(tokens)} "
+        self.numbers = numbers_of(low, tokens)
+        self.n_words = len(flat)
+        self._sentences, self._lines, self._words = sentences, low.split("\n"), words
+        self._numbers: dict[int, frozenset[float]] = {}
+        self._names: dict[int, tuple[tuple[str, tuple[str, ...]], ...]] = {}
+        self._negated: dict[int, bool] = {}
+
+    def sentence_numbers(self, j: int) -> frozenset[float]:
+        """Number values of sentence ``j``."""
+        got = self._numbers.get(j)
+        if got is None:
+            got = self._numbers[j] = frozenset(numbers_of(self._lines[j], self._words[j]))
+        return got
+
+    def sentence_names(self, j: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(name, its keys (:func:`name_keys`)) of each name in sentence ``j``."""
+        got = self._names.get(j)
+        if got is None:
+            names = _text.names_in([self._sentences[j]])
+            got = self._names[j] = tuple((n, k) for n in names if (k := name_keys(n)))
+        return got
+
+    def negated(self, j: int) -> bool:
+        """Whether sentence ``j`` holds a negation that is not a hedge."""
+        got = self._negated.get(j)
+        if got is None:
+            line = self._lines[j]
+            got = self._negated[j] = bool(NEGATION_RE.search(line)) and \
+                not HEDGE_RE.search(line)
+        return got
+
+    def nbytes(self) -> int:
+        """Estimated bytes held by the index (tables, pair strings, sets, texts)."""
+        size = sys.getsizeof(self.stems) + sys.getsizeof(self.bigrams)
+        size += 60 * len(self.bigrams) + 80 * len(self.stems) + 200 * len(self.sentence_stems)
+        return size + 4 * len(self.tokstr) + 2 * sys.getsizeof(self.text) + 400

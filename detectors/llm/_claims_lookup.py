@@ -1,0 +1,113 @@
+"""Look-ups of a response's words and names in the indexed source texts, for the claim checks.
+
+* :func:`name_status`: is a name supported (the phrase, or all its words in one sentence),
+  partly supported, or absent?
+* :class:`Lookup`: one response's stems looked up in all source texts at once, with their
+  sentence masks side by side, so that :func:`count_planes` counts, for every source sentence
+  at once, how many of a response sentence's stems it holds.
+* :func:`together`: do two names occur in one source sentence or in two adjacent ones?
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from itertools import chain
+
+from . import _text
+from ._claims_index import SourceIndex
+
+__all__ = ["ABSENT", "PARTIAL", "SUPPORTED", "Lookup", "count_planes", "name_status",
+           "together"]
+
+SUPPORTED, PARTIAL, ABSENT = 0, 1, 2
+
+
+def name_status(name: str, keys: tuple[str, ...], parts: Sequence[SourceIndex]) -> int:
+    needle = f" {' '.join(_text.tokens(name.lower()))} "
+    found = False
+    for part in parts:
+        if needle in part.tokstr:
+            return SUPPORTED
+    for part in parts:
+        mask, complete = -1, True
+        for key in keys:
+            bits = part.stems.get(key)
+            if bits is None:
+                complete = False
+            else:
+                found, mask = True, mask & bits
+        if complete and (mask or len(keys) == 1):  # one word: no co-occurrence to ask for
+            return SUPPORTED
+    return PARTIAL if found else ABSENT
+
+
+def count_planes(stems: frozenset[str], table: dict[str, int]) -> list[int]:
+    """Per source sentence, how many of ``stems`` it holds, as binary digit planes: bit j of
+    ``planes[k]`` is bit k of sentence j's count (a bit-parallel adder over the stems'
+    sentence masks: a few big-integer operations per stem instead of one set per sentence)."""
+    planes: list[int] = []
+    for stem in stems:
+        carry = table.get(stem, 0)
+        k = 0
+        while carry:
+            if k == len(planes):
+                planes.append(carry)
+                break
+            plane = planes[k]
+            planes[k] = plane ^ carry
+            carry &= plane
+            k += 1
+    return planes
+
+
+def together(a: tuple[str, ...], b: tuple[str, ...], parts: Sequence[SourceIndex]) -> bool:
+    """Do the keys of ``a`` and of ``b`` occur in one source sentence or two adjacent ones?"""
+    for part in parts:
+        ma = mb = -1
+        for key in a:
+            ma &= part.stems.get(key, 0)
+        for key in b:
+            mb &= part.stems.get(key, 0)
+        if ma and mb and ma & (mb | mb << 1 | mb >> 1):
+            return True
+    return False
+
+
+class Lookup:
+    """One response's stems looked up in all source texts at once.
+
+    ``where``: per stem, 0 = in no source text, 1 = only in the prompt, 2 = in the context;
+    ``masks``: per stem, its sentence masks of all texts side by side (text ``i``'s bits
+    shifted by ``offsets[i]``), so one bit count covers every text; ``pairs``: the response's
+    stem pairs found in some text.
+    """
+
+    __slots__ = ("masks", "offsets", "pairs", "parts", "where")
+
+    def __init__(self, stems: list[list[str]], parts: Sequence[SourceIndex],
+                 n_context: int) -> None:  # fmt: skip
+        uniq = set().union(*stems) if stems else set()
+        pairs = set(map(" ".join, chain.from_iterable(
+            zip(st, st[1:], strict=False) for st in stems)))  # fmt: skip
+        self.parts = parts
+        self.where = dict.fromkeys(uniq, 0)
+        self.masks = dict.fromkeys(uniq, 0)
+        self.offsets: list[int] = []
+        self.pairs: set[str] = set()
+        shift = 0
+        for i, part in enumerate(parts):
+            found = 2 if i < n_context else 1
+            table, where, masks = part.stems, self.where, self.masks
+            for stem in table.keys() & uniq:  # one C-level intersection, then the hits only
+                masks[stem] |= table[stem] << shift
+                if where[stem] < found:
+                    where[stem] = found
+            self.pairs |= pairs.intersection(part.bigrams)
+            self.offsets.append(shift)
+            shift += len(part.sentence_stems)
+
+    def locate(self, j: int) -> tuple[SourceIndex, int]:
+        """(text, sentence index in it) of global sentence ``j``."""
+        p = bisect_right(self.offsets, j) - 1
+        return self.parts[p], j - self.offsets[p]

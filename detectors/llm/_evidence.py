@@ -1,0 +1,73 @@
+"""What claim checking found in one response (:class:`Evidence`) and the kinds of reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["REASON_KINDS", "Evidence"]
+
+#: The kinds of reasons, in the order they are listed (each reason starts with its kind).
+REASON_KINDS = (
+    "number contradicts context", "name contradicts context", "negation contradicts context",
+    "relation not in context", "number not in context", "name not in context",
+    "content not in context",
+)  # fmt: skip
+
+@dataclass(slots=True)
+class Evidence:
+    """Counts of what one response asserts against its source (see the module docstring).
+
+    ``content``/``supported``: content stems of non-question sentences, and how many of them
+    occur in the source; ``pairs``/``supported_pairs`` the same for adjacent stem pairs;
+    ``align``: mean over those sentences of the share of stems held by their aligned source
+    sentence; ``weakest``: (support, sentence) of the least supported sentence.
+    """
+
+    context_words: int = 0
+    prompt_words: int = 0
+    content: int = 0
+    supported: int = 0
+    in_context: int = 0
+    pairs: int = 0
+    supported_pairs: int = 0
+    align_sum: float = 0.0
+    sentences: int = 0
+    names: int = 0
+    names_absent: int = 0
+    names_partial: int = 0
+    names_contradicted: int = 0
+    numbers: int = 0
+    numbers_absent: int = 0
+    numbers_contradicted: int = 0
+    negations: int = 0
+    corrections: int = 0
+    relations: int = 0
+    entity_claims: int = 0
+    substitutions: int = 0
+    weakest: tuple[float, str] | None = None
+    unsupported_numbers: list[str] = field(default_factory=list)
+    unsupported_names: list[str] = field(default_factory=list)
+    reasons: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def support(self) -> float | None:
+        return self.supported / self.content if self.content else None
+
+    @property
+    def pair_support(self) -> float | None:
+        if not self.pairs:
+            return self.support
+        return self.supported_pairs / self.pairs
+
+    @property
+    def align(self) -> float | None:
+        return self.align_sum / self.sentences if self.sentences else None
+
+    def add_reason(self, kind: int, detail: str) -> None:
+        text = f"{REASON_KINDS[kind]}: {detail}"
+        if (kind, text) not in self.reasons:
+            self.reasons.append((kind, text))
+
+    def sorted_reasons(self) -> list[str]:
+        """Reasons, strongest kind first (contradictions before absences)."""
+        return [text for _, text in sorted(self.reasons, key=lambda r: r[0])]
