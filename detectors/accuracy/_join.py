@@ -46,6 +46,10 @@ class LabelJoin:
         self._put(self._predictions, pid, event)
         return None
 
+    def label_waiting(self, pid: str | None) -> bool:
+        """Whether a label for ``pid`` waits for its prediction (adding it would join)."""
+        return pid is not None and pid in self._labels
+
     def add_label(self, event: dict) -> dict | None:
         """Return the joined pair, or None (label held until its prediction arrives)."""
         self.counters["labels"] += 1

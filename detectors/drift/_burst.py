@@ -98,10 +98,15 @@ class MeanShiftBurst:
         """Feed one hop of feature rows that ended at event time ``end`` (``start``: when it
         began, used for the first hop; later hops start where the previous one ended).
         Returns (value, threshold, burst feature names, start of the scale that burst most)."""
+        return self.update_matrix(_matrix(rows, self.names), start, end)
+
+    def update_matrix(self, values: np.ndarray, start: float = 0.0,
+                      end: float = 0.0) -> tuple[float, float, list[str], float]:
+        """:meth:`update` with the hop already as a rows x ``names`` float matrix (NaN =
+        missing)."""
         slot = self.cursor
         self.starts[slot] = start if self.last_end is None else self.last_end
         self.last_end = end
-        values = _matrix(rows, self.names)
         finite = np.isfinite(values)
         self.sums[slot] = np.where(finite, values, 0.0).sum(axis=0)
         self.counts[slot] = finite.sum(axis=0)

@@ -121,6 +121,12 @@ class PerformanceEstimator:
         if self.open["start"] is None:
             self.open["start"] = ts
 
+    def add_predictions(self, scores: list[Any], first_ts: float) -> None:
+        """:meth:`add_prediction` for many predictions (``first_ts``: the first one's ts)."""
+        self.scores.extend(scores)
+        if self.open["start"] is None:
+            self.open["start"] = first_ts
+
     def close_window(self, predictions: list[Any], start: float, end: float) -> list[Output]:
         """The open window closes (``predictions`` in the order their scores were added)."""
         scores, self.scores = self.scores, []

@@ -20,6 +20,7 @@ from detectors.drift import MeanShiftBurst, ReferenceProfile, WindowChange, comp
 from detectors.performance import PerformanceEstimator
 from streams.monitor._calibrate import calibrated_thresholds
 from streams.monitor._config import MonitorConfig
+from streams.monitor._window import Window, numeric_values
 
 __all__ = ["LatencyWindow", "ModelMonitor", "PREDICTION_COLUMN"]
 
@@ -33,62 +34,6 @@ def _signal(model: str, metric: str, dimension: str, value: float, threshold: fl
     return {"kind": "signal", "entity_type": "model", "entity": model, "metric": metric,
             "dimension": dimension, "value": float(value), "threshold": threshold, "n": int(n),
             "window_start": start, "window_end": end, "ts": end}
-
-
-class _Window:
-    """Rows of one open window (or of the reference being collected); columns on demand."""
-
-    def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
-        self.predictions: list[Any] = []
-        self.start = math.inf
-        self.end = -math.inf
-
-    @property
-    def n(self) -> int:
-        return len(self.rows)
-
-    def add(self, event: dict[str, Any]) -> None:
-        self.rows.append(event["features"])
-        self.predictions.append(event.get("prediction"))
-        ts = event["ts"]
-        if ts < self.start:
-            self.start = ts
-        if ts > self.end:
-            self.end = ts
-
-    def to_state(self) -> dict[str, Any]:
-        """Columnar plain data: feature names in first-seen order, one list per feature (None
-        where a row lacks it), the predictions and the event-time bounds."""
-        names = list(self._names())
-        return {"names": names, "columns": [[row.get(n) for row in self.rows] for n in names],
-                "predictions": list(self.predictions), "start": self.start, "end": self.end}
-
-    @classmethod
-    def from_state(cls, state: dict[str, Any]) -> _Window:
-        out = cls()
-        names = state["names"]
-        out.rows = [dict(zip(names, values, strict=True))
-                    for values in zip(*state["columns"], strict=True)] if names else \
-            [{} for _ in state["predictions"]]
-        out.predictions = list(state["predictions"])
-        out.start, out.end = state["start"], state["end"]
-        return out
-
-    def _names(self) -> dict[str, None]:
-        names: dict[str, None] = {}
-        for row in self.rows:
-            if len(row) != len(names) or row.keys() - names.keys():
-                names.update(dict.fromkeys(row))
-        return names
-
-    @property
-    def columns(self) -> dict[str, list[Any]]:
-        """One list per feature seen in the window (absent in a row = None), plus the
-        prediction column."""
-        out = {name: [row.get(name) for row in self.rows] for name in self._names()}
-        out[PREDICTION_COLUMN] = list(self.predictions)
-        return out
 
 
 class LatencyWindow:
@@ -146,8 +91,8 @@ class _Version:
 
     def __init__(self) -> None:
         self.profile: ReferenceProfile | None = None
-        self.reference = _Window()
-        self.window = _Window()
+        self.reference = Window()
+        self.window = Window()
         self.change = WindowChange()
         self.thresholds: dict[str, dict[str, Any]] | None = None  # noise-calibrated
         self.burst: MeanShiftBurst | None = None  # built from the profile on first use
@@ -165,8 +110,8 @@ class _Version:
         out = cls()
         profile = state["profile"]
         out.profile = ReferenceProfile.from_state(profile) if profile else None
-        out.reference = _Window.from_state(state["reference"])
-        out.window = _Window.from_state(state["window"])
+        out.reference = Window.from_state(state["reference"])
+        out.window = Window.from_state(state["window"])
         out.change = WindowChange.from_state(state["change"])
         out.thresholds = state["thresholds"]
         burst = state.get("burst")
@@ -239,11 +184,74 @@ class ModelMonitor:
             self.default_profile = profile
             for state in self.versions.values():
                 if state.profile is None:
-                    state.profile, state.reference = profile, _Window()
+                    state.profile, state.reference = profile, Window()
                     state.thresholds = state.burst = None
             return
         state = self.versions.setdefault(version, _Version())
         state.profile, state.thresholds, state.burst = profile, None, None
+
+    def observe_predictions(self, events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        """:meth:`observe_prediction` for a run of this model's predictions, in order: the
+        non-empty output lists, one per event that caused any. Events between two points
+        where something can happen (a window or a burst slot completes, the version changes, a
+        label was waiting, a latency) are added in bulk."""
+        if self.config.window_s:
+            return [r for r in map(self.observe_prediction, events) if r]
+        out: list[list[dict[str, Any]]] = []
+        i, n = 0, len(events)
+        while i < n:
+            version = str(events[i].get("model_version") or "")
+            state = self.versions.get(version)
+            if state is None or state.profile is None:
+                records = self.observe_prediction(events[i])
+                if records:
+                    out.append(records)
+                i += 1
+                continue
+            room = min(self.window_events - state.window.n,
+                       self.burst_events - state.window.n % self.burst_events, n - i)
+            j = i + 1
+            while j < i + room and str(events[j].get("model_version") or "") == version:
+                j += 1
+            i = self._bulk(events, i, j, version, state, out)
+        return out
+
+    def _bulk(self, events: list[dict[str, Any]], i: int, j: int, version: str,
+              state: _Version, out: list[list[dict[str, Any]]]) -> int:
+        """Events ``i..j`` (one version, no boundary before the last): join each, add all to
+        the window; stop after an event whose label was waiting (it goes alone). Returns where
+        the next run starts."""
+        waiting = self.join.label_waiting
+        for k in range(i, j):
+            e = events[k]
+            if e.get("latency_ms") is not None or waiting(e.get("prediction_id")):
+                j = k
+                break
+        if j > i:
+            run = events[i:j]
+            join, model = self.join.add_prediction, self.model
+            for e in run:  # no label waits for these: nothing joins
+                join({"prediction_id": e.get("prediction_id"), "ts": e["ts"],
+                      "prediction": e.get("prediction"), "score": e.get("score"),
+                      "model": model, "model_version": e.get("model_version")})
+            stamps = [float(e["ts"]) for e in run]
+            low, high = min(stamps), max(stamps)
+            self.last_ts = max(self.last_ts, high)
+            self.accuracy.add_prediction(j - i)
+            state.window.extend(run, low, high)
+            state.estimator.add_predictions([e.get("score") for e in run], stamps[0])
+            group: list[dict[str, Any]] = []  # the outputs of the run's last event
+            if state.window.n % self.burst_events == 0:
+                group += self._burst(version, state, stamps[-1])
+            if self._window_closes(state.window, stamps[-1]):
+                group += self._close_drift_window(version, state)
+            if group:
+                out.append(group)
+            return j
+        records = self.observe_prediction(events[i])
+        if records:
+            out.append(records)
+        return i + 1
 
     def observe_prediction(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         version = str(event.get("model_version") or "")
@@ -287,7 +295,7 @@ class ModelMonitor:
             record["model_version"] = version
         return out
 
-    def _window_closes(self, window: _Window, ts: float) -> bool:
+    def _window_closes(self, window: Window, ts: float) -> bool:
         if window.n >= self.window_events:
             return True
         limit = self.config.window_s
@@ -296,15 +304,16 @@ class ModelMonitor:
 
     def _build_reference(self, version: str, state: _Version) -> list[dict[str, Any]]:
         ref = state.reference
-        columns = {k: v for k, v in ref.columns.items() if any(x is not None for x in v)}
+        every = {**ref.columns, PREDICTION_COLUMN: list(ref.predictions)}
+        columns = {k: v for k, v in every.items() if any(x is not None for x in v)}
         state.profile = ReferenceProfile.from_columns(_coerce_columns(columns))
-        state.reference = _Window()
+        state.reference = Window()
         return [{"kind": "reference", "entity_type": "model", "entity": self.model,
                  "model_version": version, "window_start": ref.start, "window_end": ref.end,
                  "n": ref.n, "profile": state.profile, "ts": ref.end}]
 
     def _close_drift_window(self, version: str, state: _Version) -> list[dict[str, Any]]:
-        window, state.window = state.window, _Window()
+        window, state.window = state.window, Window()
         profile = state.profile
         assert profile is not None
         current = _aligned(profile, window)
@@ -347,15 +356,16 @@ class ModelMonitor:
                                                       share=self.config.drift_share)
         if not state.burst.usable:
             return []
-        rows = state.window.rows[-self.burst_events:]
-        value, threshold, names, start = state.burst.update(rows, state.window.start, ts)
-        record = _signal(self.model, "drift.burst", "", value, threshold, len(rows), start, ts)
+        last = min(self.burst_events, state.window.n)
+        value, threshold, names, start = state.burst.update_matrix(
+            state.window.tail_matrix(last, state.burst.names), state.window.start, ts)
+        record = _signal(self.model, "drift.burst", "", value, threshold, last, start, ts)
         record["model_version"] = version
         if names:
             record["evidence"] = {"features": names}
         return [record]
 
-    def _estimated(self, state: _Version, window: _Window) -> list[dict[str, Any]]:
+    def _estimated(self, state: _Version, window: Window) -> list[dict[str, Any]]:
         """``estimated.*`` of a closing drift window (CBPE, see detectors.performance)."""
         return [self._from_estimator(o) for o in
                 state.estimator.close_window(window.predictions, window.start, window.end)]
@@ -423,31 +433,17 @@ class ModelMonitor:
         return dict(self.join.counters)
 
 
-def _aligned(profile: ReferenceProfile, window: _Window) -> dict[str, Any]:
-    """Window columns for every profile column (absent = all missing), coerced to its kind."""
-    columns = window.columns
+def _aligned(profile: ReferenceProfile, window: Window) -> dict[str, Any]:
+    """Window columns for every profile column (absent = all missing), coerced to its kind;
+    the prediction column is the window's predictions."""
     out: dict[str, Any] = {}
     for name, col in profile.columns.items():
-        values = columns.get(name) or [None] * window.n
-        out[name] = _numeric(values) if col.kind == "numeric" else values
+        values = window.predictions if name == PREDICTION_COLUMN else None
+        if col.kind == "numeric":
+            out[name] = window.numeric(name) if values is None else numeric_values(values)
+        else:
+            out[name] = window.values(name) if values is None else list(values)
     return out
-
-
-def _numeric(values: list[Any]) -> Any:
-    """A float array (None → NaN = missing); strings in a numeric column become missing, as
-    they do when the reference is built."""
-    if str in set(map(type, values)):  # C-level scan; a generator here cost ~3 µs per event
-        return np.asarray(_coerce(values), dtype=np.float64)
-    try:
-        return np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        return np.asarray(_coerce(values), dtype=np.float64)
-
-
-def _coerce(values: list[Any]) -> list[Any]:
-    """Numbers stay, anything else (strings in a numeric column, bools) becomes missing."""
-    return [v if isinstance(v, int | float) and not isinstance(v, bool) else None
-            for v in values]
 
 
 def _coerce_columns(columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
@@ -456,6 +452,7 @@ def _coerce_columns(columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
         present = [v for v in values if v is not None]
         numeric = sum(isinstance(v, int | float) and not isinstance(v, bool) for v in present)
         # mostly numbers → numeric with stray strings as missing; otherwise text categories
-        out[name] = _coerce(values) if numeric >= 0.95 * len(present) else \
+        out[name] = [v if isinstance(v, int | float) and not isinstance(v, bool) else None
+                       for v in values] if numeric >= 0.95 * len(present) else \
             [None if v is None else str(v) for v in values]
     return out

@@ -96,13 +96,23 @@ class Monitor:
     def observe(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Feed validated events in order; return every output record they cause, in order."""
         out: list[dict[str, Any]] = []
-        for event in events:
-            self.counters["events"] += 1
+        i, n = 0, len(events)
+        while i < n:
+            event = events[i]
             kind = event["type"]
-            if kind == "prediction":
-                entity = self._entity("model", event["model"])
-                self._after_model(entity, entity.monitor.observe_prediction(event), out)
-            elif kind == "label":
+            if kind == "prediction":  # a run of one model's predictions goes in bulk
+                model, j = event["model"], i + 1
+                while j < n and events[j]["type"] == "prediction" and events[j]["model"] == model:
+                    j += 1
+                entity = self._entity("model", model)
+                for records in entity.monitor.observe_predictions(events[i:j]):  # type: ignore[union-attr]
+                    self._after_model(entity, records, out)
+                self.counters["events"] += j - i
+                i = j
+                continue
+            self.counters["events"] += 1
+            i += 1
+            if kind == "label":
                 entity = self._entity("model", event["model"])
                 self._after_model(entity, entity.monitor.observe_label(event), out)
             elif kind == "llm":
