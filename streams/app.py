@@ -17,7 +17,7 @@ import faust
 import orjson
 from tripwire_sdk import topics
 
-from sinks.clickhouse import deadletter_row, golden_row
+from sinks.clickhouse import tables
 from streams.api import _authorized, install_api, install_post
 from streams.checkpoint import KafkaSide
 from streams.otlp import OtlpIngest, install_otlp
@@ -195,16 +195,13 @@ def _golden_agent(worker: Worker) -> Any:
                     if record.get("kind") != "golden" or missing:
                         raise ValueError(f"not a golden record (kind {record.get('kind')!r}, "
                                          f"missing {missing})")
-                    rows.append(golden_row(record))
+                    rows.append(tables.golden_runs.record(record))
                 except (orjson.JSONDecodeError, ValueError, TypeError, AttributeError) as exc:
-                    bad.append(deadletter_row(m.topic, m.partition, m.offset, 0, str(exc),
-                                              bytes(event.value or b""), time.time()))
+                    bad.append(tables.deadletter.record(
+                        m.topic, m.partition, m.offset, 0, str(exc), bytes(event.value or b""),
+                        time.time()))
             await worker.ready.wait()
-            store = worker.store
-            assert store is not None
-            if rows:
-                await worker._retry(lambda r=rows, s=store: s.write("golden_runs", r),
-                                    "golden_runs", len(rows))
+            await worker._write(tables.golden_runs.TABLE, rows)
             if bad:
                 await worker._deadletter(bad)
     return store_golden
@@ -222,10 +219,7 @@ def _deliveries_agent(worker: Worker) -> Any:
                     log.warning("skipping undecodable delivery row at offset %s",
                                 event.message.offset)
             await worker.ready.wait()
-            store = worker.store
-            assert store is not None
-            await worker._retry(lambda r=rows, s=store: s.write("webhook_deliveries", r),
-                                "webhook_deliveries", len(rows))
+            await worker._write(tables.webhook_deliveries.TABLE, rows)
     return store_deliveries
 
 

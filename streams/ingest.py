@@ -1,4 +1,4 @@
-"""Decode, validate and shape a batch of Kafka messages into store rows and dead letters.
+"""Decode, validate and shape a batch of Kafka messages into store records and dead letters.
 
 This is the part of the worker that does not need Faust: the agents hand it
 ``(topic, partition, offset, value)`` tuples and write what it returns. Nothing here raises
@@ -17,30 +17,37 @@ import orjson
 from tripwire_sdk.events import Limits, decode_message
 
 from detectors.safety import redact
-from sinks.clickhouse import deadletter_row, label_row, llm_row, prediction_row
+from sinks.clickhouse import Table, tables
 
-__all__ = ["Ingestor", "IngestResult", "Message", "TABLE_FOR_TYPE", "redacted"]
+__all__ = ["Ingestor", "IngestResult", "Message", "redacted"]
 
 log = logging.getLogger("tripwire.ingest")
 
 Message = tuple[str, int, int, bytes]  # topic, partition, offset, value
-TABLE_FOR_TYPE = {"prediction": "predictions", "label": "labels", "llm": "llm_events"}
 Enricher = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 @dataclass
 class IngestResult:
-    """Rows per table (column order = store COLUMNS), valid events in order, dead letters."""
+    """One batch, decoded once: the valid events in order (with the topic, partition and
+    offset each came from), the dead letters, and the records each table stores."""
 
-    rows: dict[str, list[list[Any]]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
-    origins: list[tuple[str, int, int]] = field(default_factory=list)  # (topic, partition,
-    # offset) of each event, in the same order
-    deadletters: list[list[Any]] = field(default_factory=list)
+    origins: list[tuple[str, int, int]] = field(default_factory=list)
+    deadletters: list[dict[str, Any]] = field(default_factory=list)
+    predictions: list[dict[str, Any]] = field(default_factory=list)
+    labels: list[dict[str, Any]] = field(default_factory=list)
+    llm: list[dict[str, Any]] = field(default_factory=list)  # llm_events rows
 
     @property
     def event_count(self) -> int:
         return len(self.events)
+
+    def records(self) -> dict[Table, list[dict[str, Any]]]:
+        """Rows per raw-event table (predictions and labels encoded here, in one pass)."""
+        return {tables.predictions.TABLE: tables.predictions.records(self.predictions),
+                tables.labels.TABLE: tables.labels.records(self.labels),
+                tables.llm_events.TABLE: self.llm}
 
 
 def _no_enrichment(event: dict[str, Any]) -> dict[str, Any]:
@@ -71,43 +78,46 @@ class Ingestor:
 
     def process(self, messages: Iterable[Message], now: float | None = None) -> IngestResult:
         """Decode every message; never raises for bad input."""
-        result = IngestResult(rows={t: [] for t in TABLE_FOR_TYPE.values()})
+        result = IngestResult()
         now = time.time() if now is None else now
+        events, origins = result.events, result.origins
+        by_kind = {"prediction": result.predictions, "label": result.labels}
         for topic, partition, offset, value in messages:
             self.counters["messages"] += 1
             raw = value if isinstance(value, bytes) else bytes(value or b"")
             valid, rejected = decode_message(raw, self.limits, loads=orjson.loads)
             for index, (reason, original) in enumerate(rejected):
-                result.deadletters.append(
-                    deadletter_row(topic, partition, offset, index, reason, original, now))
+                result.deadletters.append(tables.deadletter.record(
+                    topic, partition, offset, index, reason, original, now))
+            origin = (topic, partition, offset)
             for index, event in enumerate(valid):
-                self._add(result, event, topic, partition, offset, index, now)
-        self.counters["events"] += len(result.events)
+                same = by_kind.get(event["type"])
+                if same is None and not self._llm(result, event, origin, index, now):
+                    continue
+                if same is not None:
+                    same.append(event)
+                events.append(event)
+                origins.append(origin)
+        self.counters["events"] += len(events)
         self.counters["deadletter"] += len(result.deadletters)
         return result
 
-    def _add(self, result: IngestResult, event: dict[str, Any], topic: str, partition: int,
-             offset: int, index: int, now: float) -> None:
-        kind = event["type"]
+    def _llm(self, result: IngestResult, event: dict[str, Any], origin: tuple[str, int, int],
+             index: int, now: float) -> bool:
+        """Enrich one LLM event and add its row; False (and a dead letter) if that failed."""
         try:
-            if kind == "prediction":
-                row = prediction_row(event)
-            elif kind == "label":
-                row = label_row(event)
+            enrich = self.enrich_llm(event)
+            event["_enrich"] = enrich
+            if self.store_text == "redacted":
+                row = tables.llm_events.record(redacted(event), enrich, True)
             else:
-                enrich = self.enrich_llm(event)
-                event["_enrich"] = enrich
-                if self.store_text == "redacted":
-                    row = llm_row(redacted(event), enrich, True)
-                else:
-                    row = llm_row(event, enrich, bool(self.store_text))
+                row = tables.llm_events.record(event, enrich, bool(self.store_text))
         except Exception as exc:  # an enrichment bug must not lose the batch
-            log.exception("could not shape %s event %s", kind, event.get("event_id"))
+            log.exception("could not shape llm event %s", event.get("event_id"))
             # Ids above the message's rejections, stable across replays of the same message.
-            result.deadletters.append(deadletter_row(
-                topic, partition, offset, 10_000 + index,
-                f"internal error shaping event: {exc}", orjson.dumps(event), now))
-            return
-        result.rows[TABLE_FOR_TYPE[kind]].append(row)
-        result.events.append(event)
-        result.origins.append((topic, partition, offset))
+            result.deadletters.append(tables.deadletter.record(
+                *origin, 10_000 + index, f"internal error shaping event: {exc}",
+                orjson.dumps(event), now))
+            return False
+        result.llm.append(row)
+        return True

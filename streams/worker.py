@@ -20,25 +20,16 @@ import orjson
 from tripwire_sdk import topics
 from tripwire_sdk.events import Limits as EventLimits
 
-from sinks.clickhouse import (
-    ClickHouseStore,
-    ReadModel,
-    StoreError,
-    load_profile,
-    output_rows,
-    reference_row,
-)
-from streams.checkpoint import Checkpointer, KafkaSide, OffsetTracker
+from sinks.clickhouse import ClickHouseSink, ClickHouseStore, ReadModel, Table, tables
+from streams.checkpoint import Checkpointer, KafkaSide, OffsetTracker, profile_from_text
 from streams.ingest import Ingestor, IngestResult, Message
-from streams.monitor import Monitor, entity_key
+from streams.monitor import PREDICTION_COLUMN, Monitor, entity_key
+from streams.outputs import stored
 from tripwire.settings import Settings
 
 __all__ = ["Worker", "tune_gc"]
 
 log = logging.getLogger("tripwire.worker")
-
-_REFERENCES = ("SELECT model, model_version, argMax(profile, created_ts) AS profile "
-               "FROM reference_profiles FINAL GROUP BY model, model_version")
 
 
 def _dumps(value: Any) -> bytes:
@@ -51,6 +42,7 @@ class Worker:
     def __init__(self, settings: Settings, monitor: Monitor | None = None) -> None:
         self.settings = settings
         self.store: ClickHouseStore | None = None
+        self.sink: ClickHouseSink | None = None
         self.read_model: ReadModel | None = None
         self.ready = asyncio.Event()
         self.monitor = monitor or Monitor.from_settings(settings)
@@ -75,16 +67,22 @@ class Worker:
         loop = asyncio.get_running_loop()
         store = await loop.run_in_executor(None, ClickHouseStore, self.settings.dsn)
         await loop.run_in_executor(None, store.migrate)
-        self.store, self.read_model = store, ReadModel(store)
-        for row in await loop.run_in_executor(None, store.query, _REFERENCES):
+        self.use_store(store)
+        latest = tables.reference_profiles.latest
+        for row in await loop.run_in_executor(None, latest, store):
             try:
                 self.monitor.set_reference(row["model"], row["model_version"],
-                                           load_profile(row["profile"]))
+                                           profile_from_text(row["profile"]))
             except Exception:  # a profile from an incompatible version: collect a new one
                 log.exception("ignoring stored reference of %s %s", row["model"],
                               row["model_version"])
         self.ready.set()
         log.info("store ready at %s", self.settings.masked()["clickhouse_dsn"] or "chdb")
+
+    def use_store(self, store: ClickHouseStore) -> None:
+        """Write to and read from ``store`` (the worker opens its own; tests pass one)."""
+        self.store, self.sink = store, ClickHouseSink(store)
+        self.read_model = ReadModel(store, prediction_key=PREDICTION_COLUMN)
 
     async def snapshot(self) -> bool:
         """Checkpoint every entity changed since its last checkpoint; True when any was."""
@@ -103,12 +101,10 @@ class Worker:
         loop = asyncio.get_running_loop()
         profile = await loop.run_in_executor(None, build_profile, columns)
         await self.ready.wait()
-        record = {"entity": model, "model_version": version, "source": "file",
-                  "ts": time.time(), "profile": profile}
-        store = self.store
-        assert store is not None
-        await self._retry(lambda: store.write("reference_profiles", [reference_row(record)]),
-                          "reference_profiles", 1)
+        record = {"kind": "reference", "entity": model, "model_version": version,
+                  "source": "file", "ts": time.time(), "profile": profile}
+        for table, rows in stored([record]).items():
+            await self._write(table, rows)
         self.monitor.set_reference(model, version, profile)
         return {"model": model, "model_version": version, "columns": len(profile.columns)}
 
@@ -120,8 +116,8 @@ class Worker:
         await self.ready.wait()
         await self.checkpoints.wait_restored({partition for _, partition, _, _ in messages})
         result = self.ingestor.process(messages)
-        writes = [asyncio.ensure_future(self._write_rows(table, rows))
-                  for table, rows in result.rows.items() if rows]
+        writes = [asyncio.ensure_future(self._write(table, rows))
+                  for table, rows in result.records().items() if rows]
         try:
             fresh = self._admitted(result)
             outputs = self.monitor.observe(fresh)
@@ -175,9 +171,8 @@ class Worker:
                "prompt_version": verdict.prompt_version, "grounded": int(verdict.grounded),
                "score": verdict.score, "reason": verdict.reason, "cost_usd": verdict.cost_usd,
                "latency_ms": verdict.latency_ms, "model": verdict.model}
-        store = self.store
-        if store is not None:
-            await self._retry(lambda: store.write("llm_judgements", [row]), "llm_judgements", 1)
+        if self.sink is not None:
+            await self._write(tables.llm_judgements.TABLE, [row])
         outputs = self.monitor.observe_verdict(row)
         if outputs:
             await self.publish(outputs)
@@ -190,50 +185,26 @@ class Worker:
             if topic is not None:
                 await topic.send(key=str(record.get("entity", "")).encode(),
                                  value=_dumps(record))
-        store = self.store
-        assert store is not None
-        for table, rows in output_rows(outputs).items():
-            await self._retry(lambda t=table, r=rows: store.write(t, r), table, len(rows))
+        for table, rows in stored(outputs).items():
+            await self._write(table, rows)
         self.counters["outputs"] += len(outputs)
 
-    async def _write_rows(self, table: str, rows: list[list[Any]]) -> None:
+    async def _write(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Store a batch through the sink (retried while the store fails transiently)."""
         if rows:
-            assert self.store is not None
-            store = self.store
-            await self._retry(lambda: store.write_rows(table, rows), table, len(rows))
+            assert self.sink is not None
+            await self.sink.write_async(table, rows)
 
-    async def _retry(self, write: Any, table: str, n: int) -> None:
-        """Run a store write in a thread until it succeeds: the stream waits, nothing is lost.
-
-        A batch the store rejects as data (not transient) is logged and skipped: retrying it
-        forever would stall every event behind it."""
-        loop = asyncio.get_running_loop()
-        delay = 0.5
-        while True:
-            try:
-                await loop.run_in_executor(None, write)
-                return
-            except StoreError as exc:
-                if not exc.transient:
-                    log.error("store rejected %d rows for %s, skipped: %s", n, table, exc)
-                    self.counters["rejected"] = self.counters.get("rejected", 0) + n
-                    return
-                log.error("store write of %d rows to %s failed, retrying in %.1fs: %s",
-                          n, table, delay, exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
-
-    async def _deadletter(self, rows: list[list[Any]]) -> None:
+    async def _deadletter(self, records: list[dict[str, Any]]) -> None:
+        """Dead letters to their topic (docs/contracts.md) and their table."""
         topic = self.topics.get(topics.DEADLETTER)
-        for row in rows:
-            _id, ts, source, partition, offset, reason, original = row
-            log.warning("dead letter %s:%s:%s: %s", source, partition, offset, reason)
+        for record in records:
+            log.warning("dead letter %s:%s:%s: %s", record["source_topic"],
+                        record["partition"], record["offset"], record["reason"])
             if topic is not None:
-                await topic.send(key=source.encode(), value=_dumps({
-                    "reason": reason, "source_topic": source, "partition": partition,
-                    "offset": offset, "ts": ts, "original": original}))
-        await self._write_rows("deadletter", rows)
-        self.counters["deadletter"] += len(rows)
+                await topic.send(key=record["source_topic"].encode(), value=_dumps(record))
+        await self._write(tables.deadletter.TABLE, records)
+        self.counters["deadletter"] += len(records)
 
 
 def tune_gc() -> None:

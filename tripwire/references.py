@@ -57,13 +57,15 @@ def set_reference(settings: Settings, model: str, version: str,
     if not settings.dsn.startswith("chdb://"):
         raise StackError(f"no worker answers at {settings.api_base}. Fix: start one "
                          "(`tripwire worker`) and retry.")
-    from sinks.clickhouse import ClickHouseStore, reference_row
+    from sinks.clickhouse import ClickHouseStore
+    from streams.outputs import stored
 
     store = ClickHouseStore(settings.dsn)
     store.migrate()
-    store.write("reference_profiles", [reference_row(
-        {"entity": model, "model_version": version, "source": "file", "ts": time.time(),
-         "profile": profile})])
+    for table, rows in stored([{"kind": "reference", "entity": model, "model_version": version,
+                                "source": "file", "ts": time.time(),
+                                "profile": profile}]).items():
+        store.insert(table, rows)
     store.close()
     return (f"reference for {model} {version or '(all versions)'} stored in {settings.dsn}: "
             f"{len(profile.columns)} columns, {n} rows; used when the worker starts")

@@ -12,9 +12,10 @@ from typing import Any
 import orjson
 from tripwire_sdk.events import Limits
 
-from sinks.clickhouse import ClickHouseStore, output_rows
+from sinks.clickhouse import ClickHouseStore, tables
 from streams.ingest import Ingestor
 from streams.monitor import Monitor
+from streams.outputs import stored
 
 __all__ = ["seed_store"]
 
@@ -41,10 +42,7 @@ def seed_store(store: ClickHouseStore, events: Iterable[dict[str, Any]],
 def _flush(store: ClickHouseStore, ingestor: Ingestor, monitor: Monitor,
            chunk: list[tuple[str, int, int, bytes]], counts: dict[str, int]) -> None:
     result = ingestor.process(chunk)
-    for table, rows in result.rows.items():
-        counts[table] = counts.get(table, 0) + store.write_rows(table, rows)
-    if result.deadletters:
-        counts["deadletter"] = counts.get("deadletter", 0) + store.write_rows(
-            "deadletter", result.deadletters)
-    for table, rows in output_rows(monitor.observe(result.events)).items():
-        counts[table] = counts.get(table, 0) + store.write(table, rows)
+    written = {**result.records(), tables.deadletter.TABLE: result.deadletters}
+    written.update(stored(monitor.observe(result.events)))
+    for table, rows in written.items():
+        counts[table.name] = counts.get(table.name, 0) + store.insert(table, rows)

@@ -1,32 +1,11 @@
-"""ClickHouse store: schema migrations, idempotent batched writer, read queries."""
+"""ClickHouse store: one module per table (``tables``), the store (migrations, inserts, reads),
+the sink the worker writes through, and the read model behind the API."""
 
-from sinks.clickhouse._migrations import MIGRATIONS, TABLES
+from sinks.clickhouse import tables
 from sinks.clickhouse._queries import ReadModel
-from sinks.clickhouse._rows import (
-    deadletter_row,
-    golden_row,
-    label_row,
-    llm_row,
-    load_profile,
-    output_rows,
-    prediction_row,
-    reference_row,
-)
-from sinks.clickhouse._store import COLUMNS, ClickHouseStore, StoreError
+from sinks.clickhouse._sink import Backoff, ClickHouseSink
+from sinks.clickhouse._store import ClickHouseStore, StoreError
+from sinks.clickhouse._table import Table
 
-__all__ = [
-    "COLUMNS",
-    "MIGRATIONS",
-    "TABLES",
-    "ClickHouseStore",
-    "ReadModel",
-    "StoreError",
-    "deadletter_row",
-    "golden_row",
-    "label_row",
-    "llm_row",
-    "load_profile",
-    "output_rows",
-    "prediction_row",
-    "reference_row",
-]
+__all__ = ["Backoff", "ClickHouseSink", "ClickHouseStore", "ReadModel", "StoreError", "Table",
+           "tables"]

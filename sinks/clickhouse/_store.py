@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,46 +18,11 @@ import clickhouse_connect
 import orjson
 from clickhouse_connect.driver.exceptions import DataError, ProgrammingError
 
-from sinks.clickhouse._migrations import MIGRATIONS
+from sinks.clickhouse._table import JSON_INPUT, Table
 
-__all__ = ["ClickHouseStore", "StoreError", "COLUMNS"]
+__all__ = ["ClickHouseStore", "StoreError"]
 
 log = logging.getLogger("tripwire.store")
-
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "predictions": ("event_id", "ts", "model", "model_version", "prediction_id", "prediction",
-                    "score", "features", "service", "latency_ms"),
-    "labels": ("event_id", "ts", "model", "prediction_id", "label", "service"),
-    "llm_events": ("event_id", "ts", "app", "prompt_version", "llm_model", "user", "prompt",
-                   "response", "context", "input_tokens", "output_tokens", "token_source",
-                   "cost_usd", "price_source", "latency_ms", "feedback", "groundedness",
-                   "hallucinated", "unsupported", "service", "pii", "secrets", "refusal",
-                   "injection", "reasons"),
-    "deadletter": ("id", "ts", "source_topic", "partition", "offset", "reason", "original"),
-    "signals": ("entity_type", "entity", "metric", "dimension", "value", "threshold", "n",
-                "window_start", "window_end", "ts"),
-    "alerts": ("alert_id", "state", "entity_type", "entity", "metric", "dimension", "severity",
-               "ts", "value", "threshold", "window_start", "window_end", "evidence"),
-    "triggers": ("trigger_id", "type", "entity_type", "entity", "ts", "reason", "evidence",
-                 "from_version", "to_version"),
-    "webhook_deliveries": ("destination", "webhook_id", "kind", "entity", "attempt", "status",
-                           "ok", "latency_ms", "error", "ts", "refs"),
-    "reference_profiles": ("model", "model_version", "source", "created_ts", "profile"),
-    "entity_state": ("entity_type", "entity", "partition", "ts", "state"),
-    "llm_judgements": ("event_id", "ts", "app", "prompt_version", "grounded", "score", "reason",
-                       "cost_usd", "latency_ms", "model"),
-    "golden_runs": ("run_id", "ts", "app", "prompt_version", "llm_model", "passed", "n_cases",
-                    "n_passed", "pass_rate", "min_pass_rate", "cost_usd", "latency_ms_p50",
-                    "latency_ms_p95", "groundedness_mean", "failed_checks", "cases"),
-}
-_JSON_COLUMNS = {"evidence"}
-# Values for non-Nullable columns when a record does not carry them.
-_DEFAULTS: dict[str, Any] = {"dimension": "", "from_version": "", "to_version": "", "n": 0,
-                             "reason": [], "severity": "warning", "entity_type": "",
-                             "error": "", "status": 0, "ok": 0, "latency_ms": 0.0,
-                             "window_start": 0.0, "window_end": 0.0, "entity": "",
-                             "source": "", "kind": "", "attempt": 0, "refs": []}
-
 
 class StoreError(RuntimeError):
     """The store could not be opened or a write failed; the message names the DSN part.
@@ -69,10 +34,10 @@ class StoreError(RuntimeError):
         self.transient = transient
 
 
-def _cell(column: str, value: Any) -> Any:
-    if value is None and column in _DEFAULTS:
-        return _DEFAULTS[column]
-    if column in _JSON_COLUMNS and not isinstance(value, str):
+def _cell(table: Table, column: str, value: Any) -> Any:
+    if value is None and column in table.defaults:
+        return table.defaults[column]
+    if column in table.json_columns and not isinstance(value, str):
         return orjson.dumps(value or {}, option=orjson.OPT_SERIALIZE_NUMPY).decode()
     return value
 
@@ -102,7 +67,11 @@ class ClickHouseStore:
 
     # -- schema ------------------------------------------------------------------------------
     def migrate(self) -> list[int]:
-        """Apply pending migrations in order; return the versions applied now."""
+        """Apply pending migrations (``sinks.clickhouse.tables``) in order; return the
+        versions applied now."""
+        from sinks.clickhouse._migrations import gather
+        from sinks.clickhouse.tables import ALL
+
         with self._lock:
             self._client.command(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, "
@@ -110,7 +79,7 @@ class ClickHouseStore:
             done = {r[0] for r in self._client.query(
                 "SELECT version FROM schema_migrations").result_rows}
             applied = []
-            for version, name, statements in MIGRATIONS:
+            for version, name, statements in gather(ALL):
                 if version in done:
                     continue
                 for sql in statements:
@@ -122,30 +91,30 @@ class ClickHouseStore:
             return applied
 
     # -- writes ------------------------------------------------------------------------------
-    def write(self, table: str, rows: Sequence[dict[str, Any]]) -> int:
-        """Insert all ``rows`` into ``table`` or raise :class:`StoreError`. Idempotent by key."""
-        if not rows:
-            return 0
-        columns = COLUMNS[table]
-        data = [[_cell(c, row.get(c)) for c in columns] for row in rows]
-        return self.write_rows(table, data)
-
-    def write_rows(self, table: str, data: list[list[Any]]) -> int:
-        """Insert rows already in ``COLUMNS[table]`` order (the hot ingest path)."""
-        if not data:
+    def insert(self, table: Table, records: Sequence[dict[str, Any]]) -> int:
+        """Insert all ``records`` (dicts keyed by column) into ``table`` or raise
+        :class:`StoreError`; idempotent by the table's key (see ``_table``)."""
+        if not records:
             return 0
         started = time.perf_counter()
         try:
             with self._lock:
-                self._client.insert(table, data, column_names=list(COLUMNS[table]))
+                if table.json_rows:
+                    payload = orjson.dumps(records, option=orjson.OPT_NON_STR_KEYS)
+                    self._client.raw_insert(table.name, list(table.columns), payload,
+                                            settings=JSON_INPUT, fmt="JSONEachRow")
+                else:
+                    data = [[_cell(table, c, r.get(c)) for c in table.columns] for r in records]
+                    self._client.insert(table.name, data, column_names=list(table.columns))
         except (DataError, ProgrammingError, TypeError, ValueError) as exc:
-            raise StoreError(f"insert of {len(data)} rows into {table} rejected: {exc}",
-                             transient=False) from exc
+            raise StoreError(f"insert of {len(records)} rows into {table.name} rejected: "
+                             f"{exc}", transient=False) from exc
         except Exception as exc:
-            raise StoreError(f"insert of {len(data)} rows into {table} failed: {exc}") from exc
-        log.debug("wrote %d rows to %s in %.1f ms", len(data), table,
+            raise StoreError(f"insert of {len(records)} rows into {table.name} failed: "
+                             f"{exc}") from exc
+        log.debug("wrote %d rows to %s in %.1f ms", len(records), table.name,
                   (time.perf_counter() - started) * 1e3)
-        return len(data)
+        return len(records)
 
     # -- reads -------------------------------------------------------------------------------
     def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -160,9 +129,9 @@ class ClickHouseStore:
         rows = self.query(sql, parameters)
         return next(iter(rows[0].values())) if rows else None
 
-    def count(self, table: str) -> int:
+    def count(self, table: Table) -> int:
         """Distinct rows of ``table`` (duplicates from replays collapse)."""
-        return int(self.scalar(f"SELECT count() FROM {table} FINAL") or 0)
+        return int(self.scalar(f"SELECT count() FROM {table.name} FINAL") or 0)
 
     def close(self) -> None:
         """Release the client (chDB flushes on close)."""
@@ -178,8 +147,3 @@ def _safe(dsn: str) -> str:
         scheme, rest = dsn.split("://", 1)
         return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
     return dsn
-
-
-def as_json(value: Iterable[Any] | dict[str, Any] | Any) -> str:
-    """Compact JSON text for String columns."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()

@@ -3,13 +3,16 @@ zlib-compressed. Floats round-trip exactly, including inf and NaN (JSON would lo
 
 from __future__ import annotations
 
+import base64
+import io
+import pickle
 import zlib
 from typing import Any
 
 import msgspec
 import numpy as np
 
-__all__ = ["decode", "encode", "pack", "seal"]
+__all__ = ["decode", "encode", "pack", "profile_from_text", "profile_text", "seal"]
 
 _NDARRAY = 1  # msgpack extension code of a numpy array: b"<dtype>|<shape csv>|" + raw bytes
 _MAGIC = b"TWc1"  # format marker and version of these bytes
@@ -64,3 +67,29 @@ def decode(data: bytes) -> dict[str, Any]:
         return _DECODER.decode(zlib.decompress(data[len(_MAGIC):]))
     except (zlib.error, msgspec.DecodeError) as exc:
         raise ValueError(f"corrupt checkpoint: {exc}") from exc
+
+
+def profile_text(profile: Any) -> str:
+    """A reference profile as text for the store: base64 of its checkpoint bytes."""
+    return base64.b64encode(encode(profile.to_state())).decode()
+
+
+def profile_from_text(text: str) -> Any:
+    """Inverse of :func:`profile_text`. Profiles stored before it (a pickle of the profile
+    object) still load, through an unpickler that admits only the profile's own classes."""
+    from detectors.drift import ReferenceProfile
+
+    raw = base64.b64decode(text)
+    if raw.startswith(_MAGIC):
+        return ReferenceProfile.from_state(decode(raw))
+    return _LegacyProfile(io.BytesIO(raw)).load()
+
+
+class _LegacyProfile(pickle.Unpickler):
+    _ALLOWED = ("detectors.drift.", "numpy", "copyreg", "builtins")
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module.startswith(self._ALLOWED) and not (module == "builtins" and name not in
+                                                     ("dict", "tuple", "list", "set", "slice")):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of a reference profile")

@@ -188,13 +188,13 @@ class Checkpointer:
     async def _install_store_copies(self, partition: int) -> int:
         """The store's copies, on a broker with no history of this partition: offsets from
         another broker's lifetime are dropped."""
-        from sinks.clickhouse._state import load_entity_states
+        from sinks.clickhouse import tables
 
         store = self._store()
         if store is None:
             return 0
         loop = asyncio.get_running_loop()
-        rows = await loop.run_in_executor(None, load_entity_states, store, partition)
+        rows = await loop.run_in_executor(None, tables.entity_state.load, store, partition)
         count = 0
         for row in rows:
             try:
@@ -290,12 +290,12 @@ class Checkpointer:
 
     async def _store_copies(self, partition: int, packed: list[tuple[EntityKey, int, bytes]],
                             sealed: list[bytes], taken: float) -> None:
-        from sinks.clickhouse._state import entity_state_row
+        from sinks.clickhouse import tables
 
         store = self._store()
         if store is None or not packed:
             return
-        rows = [entity_state_row(key[0], key[1], partition, taken, data)
+        rows = [tables.entity_state.record(key[0], key[1], partition, taken, data)
                 for (key, _, _), data in zip(packed, sealed, strict=True)]
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, store.write, "entity_state", rows)
+        await loop.run_in_executor(None, store.insert, tables.entity_state.TABLE, rows)

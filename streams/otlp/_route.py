@@ -22,7 +22,7 @@ import faust
 import orjson
 from faust.web import Request, Response, View
 
-from sinks.clickhouse import deadletter_row
+from sinks.clickhouse import tables
 from streams.otlp._decode import OtlpError, decode_traces, gunzip
 from streams.otlp._genai import is_genai, span_to_event
 
@@ -98,8 +98,8 @@ class OtlpIngest:
         kept = body[:_DEADLETTER_KEEP]
         original = kept if "json" in content_type else b"base64:" + base64.b64encode(kept)
         now = time.time()
-        row = deadletter_row(DEADLETTER_SOURCE, 0, time.time_ns() // 1000, 0,
-                             f"otlp: {reason}", original, now)
+        row = tables.deadletter.record(DEADLETTER_SOURCE, 0, time.time_ns() // 1000, 0,
+                                       f"otlp: {reason}", original, now)
         log.warning("rejected an OTLP request: %s", reason)
         await self.deadletter([row])
 

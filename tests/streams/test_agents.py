@@ -8,7 +8,7 @@ import orjson
 import pytest
 from tripwire_sdk.events import validate
 
-from sinks.clickhouse import ClickHouseStore, ReadModel
+from sinks.clickhouse import ClickHouseStore
 from streams.app import create_app
 from streams.checkpoint import encode
 from tripwire.settings import load_settings
@@ -22,7 +22,7 @@ def app_and_worker(chdb_path: str, monkeypatch: pytest.MonkeyPatch, tmp_path):
     app, worker = create_app(settings)
     store = ClickHouseStore(chdb_path, database="streams_agents")
     store.migrate()
-    worker.store, worker.read_model = store, ReadModel(store)
+    worker.use_store(store)
     worker.ready.set()
     worker.topics.clear()  # no broker: outputs go to the store only
     return app, worker
@@ -100,7 +100,7 @@ def test_monitor_state_survives_a_restart_through_the_store_copy(app_and_worker)
     settings = load_settings(kafka_bootstrap="127.0.0.1:1", api_port=1)
     _, restarted = create_app(settings)
     restarted.checkpoints.kafka = None
-    restarted.store, restarted.read_model = worker.store, worker.read_model
+    restarted.use_store(worker.store)
     restarted.ready.set()
 
     async def reopen() -> None:
@@ -128,7 +128,7 @@ def test_judge_verdicts_are_stored_and_become_signals(chdb_path, monkeypatch, tm
             app, worker = create_app(settings)
             store = ClickHouseStore(chdb_path, database="streams_judge")
             store.migrate()
-            worker.store, worker.read_model = store, ReadModel(store)
+            worker.use_store(store)
             worker.ready.set()
             worker.topics.clear()
             task = asyncio.create_task(worker.judge.run(worker.on_verdict))

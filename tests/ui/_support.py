@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from sinks.clickhouse import ClickHouseStore, ReadModel, golden_row
+from sinks.clickhouse import ClickHouseStore, ReadModel, tables
 from sinks.webhooks import webhook_id_for
 from streams.api import ROUTES
 
@@ -110,10 +110,10 @@ def seed(store: ClickHouseStore) -> dict[str, int]:
         [{"type": "prediction", "schema": 1, "event_id": "broken-1", "ts": T0 + 100}])
     monitor = Monitor(MonitorConfig(budgets=(Budget("support-bot", 0.5),)))
     counts = seed_store(store, events, monitor)
-    counts["webhook_deliveries"] = store.write("webhook_deliveries",
-                                               _deliveries(ReadModel(store)))
-    counts["golden_runs"] = store.write("golden_runs",
-                                        [golden_row(r) for r in _golden_records()])
+    counts["webhook_deliveries"] = store.insert(tables.webhook_deliveries.TABLE,
+                                                _deliveries(ReadModel(store)))
+    counts["golden_runs"] = store.insert(tables.golden_runs.TABLE,
+                                         [tables.golden_runs.record(r) for r in _golden_records()])
     return counts
 
 
@@ -184,7 +184,7 @@ def main() -> None:
     args = parser.parse_args()
     store = ClickHouseStore(args.dsn, database="ui_empty" if args.empty else "ui_seeded")
     store.migrate()
-    if not args.empty and not store.count("predictions"):
+    if not args.empty and not store.count(tables.predictions.TABLE):
         print("seeded", seed(store))
     server = ApiServer(ReadModel(store), args.port).start()
     print(f"serving {server.base}/api/v1 (Ctrl-C stops)")

@@ -20,7 +20,7 @@ from detectors.budget import Budget, BudgetTracker
 from detectors.drift import WindowChange
 from detectors.rollback import PromptVersionComparator
 from detectors.rules import Rule, RuleEngine, TriggerPolicy, default_rules
-from sinks.clickhouse import COLUMNS, ClickHouseStore
+from sinks.clickhouse import ClickHouseStore, tables
 from streams.monitor import Monitor
 
 
@@ -154,18 +154,18 @@ _SAMPLE: dict[str, Any] = {
 }
 
 
-@pytest.mark.parametrize("table", sorted(COLUMNS))
+@pytest.mark.parametrize("table", [t.name for t in tables.ALL])
 def test_replaying_a_batch_into_any_table_does_not_double_count(chdb_path: str,
                                                                 table: str) -> None:
     store = ClickHouseStore(chdb_path, database="contracts")
     store.migrate()
-    row = {c: _SAMPLE.get(c) for c in COLUMNS[table]}
+    row = {c: _SAMPLE.get(c) for c in tables.BY_NAME[table].columns}
     if table == "triggers":
         row["reason"] = ["x"]
     if table == "llm_judgements":
         row["model"], row["reason"] = "judge", "supported"
     second = {k: v + "-2" if isinstance(v, str) else v for k, v in row.items()}  # other keys
     batch = [row, second]
-    store.write(table, batch)
-    store.write(table, batch)  # at-least-once delivery replays it
-    assert store.count(table) == 2
+    store.insert(tables.BY_NAME[table], batch)
+    store.insert(tables.BY_NAME[table], batch)  # at-least-once delivery replays it
+    assert store.count(tables.BY_NAME[table]) == 2
