@@ -20,9 +20,9 @@ from tripwire_sdk import topics
 from sinks.clickhouse import deadletter_row, golden_row
 from streams.api import _authorized, install_api, install_post
 from streams.checkpoint import KafkaSide
+from streams.config import WorkerConfig
 from streams.otlp import OtlpIngest, install_otlp
 from streams.worker import Worker
-from tripwire.settings import Settings
 
 __all__ = ["create_app", "Worker"]
 
@@ -31,14 +31,16 @@ log = logging.getLogger("tripwire.worker")
 _OUTPUT_TOPICS = (*topics.OUTPUT_BY_KIND.values(), topics.DEADLETTER)
 
 
-def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.App, Worker]:
-    """Assemble the Faust app for ``settings``; returns the app and its shared state."""
+def create_app(config: WorkerConfig, worker: Worker | None = None) -> tuple[faust.App, Worker]:
+    """Assemble the Faust app for ``config``; returns the app and its shared state.
+
+    The entry point builds ``config`` from its settings (``tripwire.app.create_app``)."""
     app = faust.App(
         "tripwire",
-        broker=f"kafka://{settings.bootstrap}",
+        broker=f"kafka://{config.bootstrap}",
         store="memory://",
         autodiscover=False,
-        topic_partitions=settings.partitions,
+        topic_partitions=config.partitions,
         topic_allow_declare=True,
         consumer_auto_offset_reset="earliest",
         broker_session_timeout=10.0,
@@ -48,9 +50,9 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
         broker_commit_interval=1.0,
         producer_acks=-1,
         web_enabled=True,
-        web_bind=settings.api_host,
-        web_host=settings.api_host,
-        web_port=settings.api_port,
+        web_bind=config.api_host,
+        web_host=config.api_host,
+        web_port=config.api_port,
         web_in_thread=False,
         stream_wait_empty=False,
         # No Faust tables (state moves through streams.checkpoint), so no standbys: with the
@@ -59,22 +61,22 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
         table_standby_replicas=0,
     )
     _copartitioned_assignment()
-    worker = worker or Worker(settings)
+    worker = worker or Worker(config)
     for name in _OUTPUT_TOPICS:
         worker.topics[name] = app.topic(name, value_serializer="raw", key_serializer="raw",
-                                        partitions=settings.partitions)
+                                        partitions=config.partitions)
     for name in topics.INPUT:
         topic = app.topic(name, value_serializer="raw", key_serializer="raw",
-                          partitions=settings.partitions)
+                          partitions=config.partitions)
         app.agent(topic, name=f"ingest-{name.split('.')[-1]}", concurrency=1)(
-            _ingest_agent(worker, settings))
-    _follow_partitions(app, worker, settings)
+            _ingest_agent(worker, config))
+    _follow_partitions(app, worker, config)
 
     deliveries = app.topic(topics.DELIVERIES, value_serializer="raw", key_serializer="raw",
-                           partitions=settings.partitions)
+                           partitions=config.partitions)
     app.agent(deliveries, name="store-deliveries", concurrency=1)(_deliveries_agent(worker))
     golden = app.topic(topics.GOLDEN, value_serializer="raw", key_serializer="raw",
-                       partitions=settings.partitions)
+                       partitions=config.partitions)
     app.agent(golden, name="store-golden", concurrency=1)(_golden_agent(worker))
 
     @app.task
@@ -89,8 +91,8 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
             await worker.ready.wait()
             await judge.run(worker.on_verdict)
 
-    if settings.snapshot_interval_s:
-        @app.timer(interval=settings.snapshot_interval_s)
+    if config.snapshot_interval_s:
+        @app.timer(interval=config.snapshot_interval_s)
         async def _snapshot() -> None:
             try:
                 await worker.snapshot()
@@ -110,8 +112,8 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
         log.info("worker: %(events)d events, %(deadletter)d dead letters, "
                  "%(outputs)d signals/alerts/triggers, %(batches)d batches", worker.counters)
 
-    token = settings.api_token.get_secret_value() if settings.api_token else None
-    otlp = _otlp(app, worker, settings)
+    token = config.api_token
+    otlp = _otlp(app, worker, config)
     install_otlp(app, otlp, lambda: worker.read_model is not None,
                  lambda request: _authorized(request, token))
     install_api(app, lambda: worker.read_model, token,
@@ -137,17 +139,17 @@ def _copartitioned_assignment() -> None:
     driver.RoundRobinPartitionAssignor = RangePartitionAssignor  # type: ignore[misc]
 
 
-def _follow_partitions(app: faust.App, worker: Worker, settings: Settings) -> None:
+def _follow_partitions(app: faust.App, worker: Worker, config: WorkerConfig) -> None:
     """Entity state follows the input partitions: checkpoints go to the checkpoint topic on
     the entity's partition; revoked partitions are checkpointed, newly assigned ones restored
     before their events are processed (``streams.checkpoint``)."""
     checkpoints = app.topic(topics.CHECKPOINTS, value_serializer="raw", key_serializer="raw",
-                            partitions=settings.partitions)
+                            partitions=config.partitions)
 
     async def send(key: bytes, value: bytes | None, partition: int) -> Any:
         return await checkpoints.send(key=key, value=value, partition=partition)
 
-    worker.use_checkpoint_topic(KafkaSide(settings.bootstrap, topics.CHECKPOINTS, topics.INPUT,
+    worker.use_checkpoint_topic(KafkaSide(config.bootstrap, topics.CHECKPOINTS, topics.INPUT,
                                           app.conf.id, send))
 
     def partitions(tps: Any) -> set[int]:
@@ -167,10 +169,10 @@ def _follow_partitions(app: faust.App, worker: Worker, settings: Settings) -> No
         worker.checkpoints.assigned(partitions(assigned))
 
 
-def _otlp(app: faust.App, worker: Worker, settings: Settings) -> OtlpIngest:
+def _otlp(app: faust.App, worker: Worker, config: WorkerConfig) -> OtlpIngest:
     """The OTLP ingest, producing to ``tripwire.llm`` and waiting for each acknowledgement."""
     llm = app.topic(topics.LLM, value_serializer="raw", key_serializer="raw",
-                    partitions=settings.partitions)
+                    partitions=config.partitions)
 
     async def send(key: bytes, value: bytes) -> None:
         await (await llm.send(key=key, value=value))
@@ -229,10 +231,10 @@ def _deliveries_agent(worker: Worker) -> Any:
     return store_deliveries
 
 
-def _ingest_agent(worker: Worker, settings: Settings) -> Any:
+def _ingest_agent(worker: Worker, config: WorkerConfig) -> Any:
     async def ingest(stream: faust.StreamT) -> Any:
-        async for events in stream.take_events(settings.ingest_batch,
-                                               within=settings.ingest_within_s):
+        async for events in stream.take_events(config.ingest_batch,
+                                               within=config.ingest_within_s):
             messages = [(e.message.topic, e.message.partition, e.message.offset, e.value)
                         for e in events]
             started = time.perf_counter()

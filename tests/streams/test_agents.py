@@ -9,8 +9,8 @@ import pytest
 from tripwire_sdk.events import validate
 
 from sinks.clickhouse import ClickHouseStore, ReadModel
-from streams.app import create_app
 from streams.checkpoint import encode
+from tripwire.app import create_app
 from tripwire.settings import load_settings
 from tripwire.synth import llm_stream, model_stream
 
