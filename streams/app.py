@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
 import faust
 import orjson
+from mode.types.signals import SignalHandlerT
 from tripwire_sdk import topics
 
 from sinks.clickhouse import deadletter_row, golden_row
@@ -100,6 +102,7 @@ def create_app(config: WorkerConfig, worker: Worker | None = None) -> tuple[faus
                 log.exception("monitor checkpoint failed")
 
         @app.on_before_shutdown.connect
+        @_handler
         async def _final_snapshot(sender: Any, **kwargs: Any) -> None:
             # The consumer has stopped: the state holds everything this worker processed.
             try:
@@ -156,10 +159,12 @@ def _follow_partitions(app: faust.App, worker: Worker, config: WorkerConfig) -> 
         return {tp.partition for tp in tps if tp.topic in topics.INPUT}
 
     @app.on_partitions_revoked.connect
+    @_handler
     async def _revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
         await worker.checkpoints.revoked(partitions(revoked))
 
     @app.on_partitions_assigned.connect
+    @_handler
     async def _assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
         by_topic = {t: {tp.partition for tp in assigned if tp.topic == t} for t in topics.INPUT}
         if len({frozenset(p) for p in by_topic.values()}) > 1:
@@ -167,6 +172,14 @@ def _follow_partitions(app: faust.App, worker: Worker, config: WorkerConfig) -> 
                       "labels may reach another worker than its predictions", by_topic)
         log.info("assigned input partitions %s", sorted(partitions(assigned)))
         worker.checkpoints.assigned(partitions(assigned))
+
+
+def _handler(fun: Callable[..., Awaitable[None]]) -> SignalHandlerT:
+    """``fun`` as a mode signal handler (the same object). mode types handlers as
+    ``(sender, /, *args, signal=..., **kwargs)``; ours name the positional argument the signal
+    sends (``revoked``, ``assigned``) or take none: the same calls at run time, but not a
+    type mypy can match."""
+    return cast(SignalHandlerT, fun)
 
 
 def _otlp(app: faust.App, worker: Worker, config: WorkerConfig) -> OtlpIngest:
@@ -186,7 +199,7 @@ _GOLDEN_REQUIRED = ("run_id", "ts", "app", "prompt_version", "passed", "n_cases"
 def _golden_agent(worker: Worker) -> Any:
     """Golden-set run records (``tripwire golden run``) into ``golden_runs``; a record that
     is not one goes to the dead letters."""
-    async def store_golden(stream: faust.StreamT) -> Any:
+    async def store_golden(stream: faust.Stream) -> Any:
         async for events in stream.take_events(100, within=1.0):
             rows, bad = [], []
             for event in events:
@@ -214,7 +227,7 @@ def _golden_agent(worker: Worker) -> Any:
 
 def _deliveries_agent(worker: Worker) -> Any:
     """Webhook delivery attempts (from ``tripwire deliver``) into ``webhook_deliveries``."""
-    async def store_deliveries(stream: faust.StreamT) -> Any:
+    async def store_deliveries(stream: faust.Stream) -> Any:
         async for events in stream.take_events(1000, within=1.0):
             rows = []
             for event in events:
@@ -232,7 +245,7 @@ def _deliveries_agent(worker: Worker) -> Any:
 
 
 def _ingest_agent(worker: Worker, config: WorkerConfig) -> Any:
-    async def ingest(stream: faust.StreamT) -> Any:
+    async def ingest(stream: faust.Stream) -> Any:
         async for events in stream.take_events(config.ingest_batch,
                                                within=config.ingest_within_s):
             messages = [(e.message.topic, e.message.partition, e.message.offset, e.value)

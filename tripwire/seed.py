@@ -46,5 +46,5 @@ def _flush(store: ClickHouseStore, ingestor: Ingestor, monitor: Monitor,
     if result.deadletters:
         counts["deadletter"] = counts.get("deadletter", 0) + store.write_rows(
             "deadletter", result.deadletters)
-    for table, rows in output_rows(monitor.observe(result.events)).items():
-        counts[table] = counts.get(table, 0) + store.write(table, rows)
+    for table, records in output_rows(monitor.observe(result.events)).items():
+        counts[table] = counts.get(table, 0) + store.write(table, records)

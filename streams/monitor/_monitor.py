@@ -99,12 +99,14 @@ class Monitor:
         for event in events:
             self.counters["events"] += 1
             kind = event["type"]
-            if kind == "prediction":
+            if kind == "prediction":  # a "model" entity's monitor is a ModelMonitor
                 entity = self._entity("model", event["model"])
-                self._after_model(entity, entity.monitor.observe_prediction(event), out)
+                monitor: ModelMonitor = entity.monitor  # type: ignore[assignment]
+                self._after_model(entity, monitor.observe_prediction(event), out)
             elif kind == "label":
                 entity = self._entity("model", event["model"])
-                self._after_model(entity, entity.monitor.observe_label(event), out)
+                monitor = entity.monitor  # type: ignore[assignment]
+                self._after_model(entity, monitor.observe_label(event), out)
             elif kind == "llm":
                 self._observe_llm(event, out)
         return out
