@@ -12,11 +12,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import faust
 import orjson
-from mode.types.signals import SignalHandlerT
 from tripwire_sdk import topics
 
 from sinks.clickhouse import deadletter_row, golden_row
@@ -25,6 +24,9 @@ from streams.checkpoint import KafkaSide
 from streams.config import WorkerConfig
 from streams.otlp import OtlpIngest, install_otlp
 from streams.worker import Worker
+
+if TYPE_CHECKING:
+    from mode.types.signals import SignalHandlerT
 
 __all__ = ["create_app", "Worker"]
 
@@ -179,7 +181,7 @@ def _handler(fun: Callable[..., Awaitable[None]]) -> SignalHandlerT:
     ``(sender, /, *args, signal=..., **kwargs)``; ours name the positional argument the signal
     sends (``revoked``, ``assigned``) or take none: the same calls at run time, but not a
     type mypy can match."""
-    return cast(SignalHandlerT, fun)
+    return cast("SignalHandlerT", fun)
 
 
 def _otlp(app: faust.App, worker: Worker, config: WorkerConfig) -> OtlpIngest:
