@@ -62,7 +62,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check sdk tripwire streams detectors sinks ui tests benchmarks
-	$(BIN)/mypy --ignore-missing-imports sdk/tripwire_sdk detectors
+	$(BIN)/mypy --ignore-missing-imports sdk/tripwire_sdk detectors streams sinks tripwire ui benchmarks
 
 bench: $(STAMP)
 	$(BIN)/tripwire bench all --json

@@ -21,6 +21,7 @@ import json
 import statistics
 import time
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -51,7 +52,7 @@ def make_columns(n: int, rng: np.random.Generator, shift: float) -> dict[str, li
     return cols
 
 
-def _median_time(fn, repeat: int) -> tuple[float, object]:
+def _median_time(fn, repeat: int) -> tuple[float, Any]:
     times, out = [], None
     for _ in range(repeat):
         t0 = time.perf_counter()

@@ -83,8 +83,9 @@ def quality(records: list[dict[str, Any]] | None = None,
     never tuned against). A secret counts as found only with its own kind (an OpenAI key
     reported as a Stripe key is one FP and one FN)."""
     records = load_corpus() if records is None else records
-    table = {d: {"tp": 0, "fp": 0, "fn": 0, "positives": 0, "hard_negatives": 0, "misses": []}
-             for d in DETECTORS}
+    table: dict[str, dict[str, Any]] = {
+        d: {"tp": 0, "fp": 0, "fn": 0, "positives": 0, "hard_negatives": 0, "misses": []}
+        for d in DETECTORS}
     for record in records:
         if split is None or record.get("split") == split:
             _count(table, record)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, cast
 
 import faust
 import orjson
@@ -20,9 +21,12 @@ from tripwire_sdk import topics
 from sinks.clickhouse import tables
 from streams.api import _authorized, install_api, install_post
 from streams.checkpoint import KafkaSide
+from streams.config import WorkerConfig
 from streams.otlp import OtlpIngest, install_otlp
 from streams.worker import Worker
-from tripwire.settings import Settings
+
+if TYPE_CHECKING:
+    from mode.types.signals import SignalHandlerT
 
 __all__ = ["create_app", "Worker"]
 
@@ -31,14 +35,16 @@ log = logging.getLogger("tripwire.worker")
 _OUTPUT_TOPICS = (*topics.OUTPUT_BY_KIND.values(), topics.DEADLETTER)
 
 
-def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.App, Worker]:
-    """Assemble the Faust app for ``settings``; returns the app and its shared state."""
+def create_app(config: WorkerConfig, worker: Worker | None = None) -> tuple[faust.App, Worker]:
+    """Assemble the Faust app for ``config``; returns the app and its shared state.
+
+    The entry point builds ``config`` from its settings (``tripwire.app.create_app``)."""
     app = faust.App(
         "tripwire",
-        broker=f"kafka://{settings.bootstrap}",
+        broker=f"kafka://{config.bootstrap}",
         store="memory://",
         autodiscover=False,
-        topic_partitions=settings.partitions,
+        topic_partitions=config.partitions,
         topic_allow_declare=True,
         consumer_auto_offset_reset="earliest",
         broker_session_timeout=10.0,
@@ -48,9 +54,9 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
         broker_commit_interval=1.0,
         producer_acks=-1,
         web_enabled=True,
-        web_bind=settings.api_host,
-        web_host=settings.api_host,
-        web_port=settings.api_port,
+        web_bind=config.api_host,
+        web_host=config.api_host,
+        web_port=config.api_port,
         web_in_thread=False,
         stream_wait_empty=False,
         # No Faust tables (state moves through streams.checkpoint), so no standbys: with the
@@ -59,22 +65,22 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
         table_standby_replicas=0,
     )
     _copartitioned_assignment()
-    worker = worker or Worker(settings)
+    worker = worker or Worker(config)
     for name in _OUTPUT_TOPICS:
         worker.topics[name] = app.topic(name, value_serializer="raw", key_serializer="raw",
-                                        partitions=settings.partitions)
+                                        partitions=config.partitions)
     for name in topics.INPUT:
         topic = app.topic(name, value_serializer="raw", key_serializer="raw",
-                          partitions=settings.partitions)
+                          partitions=config.partitions)
         app.agent(topic, name=f"ingest-{name.split('.')[-1]}", concurrency=1)(
-            _ingest_agent(worker, settings))
-    _follow_partitions(app, worker, settings)
+            _ingest_agent(worker, config))
+    _follow_partitions(app, worker, config)
 
     deliveries = app.topic(topics.DELIVERIES, value_serializer="raw", key_serializer="raw",
-                           partitions=settings.partitions)
+                           partitions=config.partitions)
     app.agent(deliveries, name="store-deliveries", concurrency=1)(_deliveries_agent(worker))
     golden = app.topic(topics.GOLDEN, value_serializer="raw", key_serializer="raw",
-                       partitions=settings.partitions)
+                       partitions=config.partitions)
     app.agent(golden, name="store-golden", concurrency=1)(_golden_agent(worker))
 
     @app.task
@@ -89,8 +95,8 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
             await worker.ready.wait()
             await judge.run(worker.on_verdict)
 
-    if settings.snapshot_interval_s:
-        @app.timer(interval=settings.snapshot_interval_s)
+    if config.snapshot_interval_s:
+        @app.timer(interval=config.snapshot_interval_s)
         async def _snapshot() -> None:
             try:
                 await worker.snapshot()
@@ -98,6 +104,7 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
                 log.exception("monitor checkpoint failed")
 
         @app.on_before_shutdown.connect
+        @_handler
         async def _final_snapshot(sender: Any, **kwargs: Any) -> None:
             # The consumer has stopped: the state holds everything this worker processed.
             try:
@@ -110,8 +117,8 @@ def create_app(settings: Settings, worker: Worker | None = None) -> tuple[faust.
         log.info("worker: %(events)d events, %(deadletter)d dead letters, "
                  "%(outputs)d signals/alerts/triggers, %(batches)d batches", worker.counters)
 
-    token = settings.api_token.get_secret_value() if settings.api_token else None
-    otlp = _otlp(app, worker, settings)
+    token = config.api_token
+    otlp = _otlp(app, worker, config)
     install_otlp(app, otlp, lambda: worker.read_model is not None,
                  lambda request: _authorized(request, token))
     install_api(app, lambda: worker.read_model, token,
@@ -137,27 +144,29 @@ def _copartitioned_assignment() -> None:
     driver.RoundRobinPartitionAssignor = RangePartitionAssignor  # type: ignore[misc]
 
 
-def _follow_partitions(app: faust.App, worker: Worker, settings: Settings) -> None:
+def _follow_partitions(app: faust.App, worker: Worker, config: WorkerConfig) -> None:
     """Entity state follows the input partitions: checkpoints go to the checkpoint topic on
     the entity's partition; revoked partitions are checkpointed, newly assigned ones restored
     before their events are processed (``streams.checkpoint``)."""
     checkpoints = app.topic(topics.CHECKPOINTS, value_serializer="raw", key_serializer="raw",
-                            partitions=settings.partitions)
+                            partitions=config.partitions)
 
     async def send(key: bytes, value: bytes | None, partition: int) -> Any:
         return await checkpoints.send(key=key, value=value, partition=partition)
 
-    worker.use_checkpoint_topic(KafkaSide(settings.bootstrap, topics.CHECKPOINTS, topics.INPUT,
+    worker.use_checkpoint_topic(KafkaSide(config.bootstrap, topics.CHECKPOINTS, topics.INPUT,
                                           app.conf.id, send))
 
     def partitions(tps: Any) -> set[int]:
         return {tp.partition for tp in tps if tp.topic in topics.INPUT}
 
     @app.on_partitions_revoked.connect
+    @_handler
     async def _revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
         await worker.checkpoints.revoked(partitions(revoked))
 
     @app.on_partitions_assigned.connect
+    @_handler
     async def _assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
         by_topic = {t: {tp.partition for tp in assigned if tp.topic == t} for t in topics.INPUT}
         if len({frozenset(p) for p in by_topic.values()}) > 1:
@@ -167,10 +176,18 @@ def _follow_partitions(app: faust.App, worker: Worker, settings: Settings) -> No
         worker.checkpoints.assigned(partitions(assigned))
 
 
-def _otlp(app: faust.App, worker: Worker, settings: Settings) -> OtlpIngest:
+def _handler(fun: Callable[..., Awaitable[None]]) -> SignalHandlerT:
+    """``fun`` as a mode signal handler (the same object). mode types handlers as
+    ``(sender, /, *args, signal=..., **kwargs)``; ours name the positional argument the signal
+    sends (``revoked``, ``assigned``) or take none: the same calls at run time, but not a
+    type mypy can match."""
+    return cast("SignalHandlerT", fun)
+
+
+def _otlp(app: faust.App, worker: Worker, config: WorkerConfig) -> OtlpIngest:
     """The OTLP ingest, producing to ``tripwire.llm`` and waiting for each acknowledgement."""
     llm = app.topic(topics.LLM, value_serializer="raw", key_serializer="raw",
-                    partitions=settings.partitions)
+                    partitions=config.partitions)
 
     async def send(key: bytes, value: bytes) -> None:
         await (await llm.send(key=key, value=value))
@@ -184,7 +201,7 @@ _GOLDEN_REQUIRED = ("run_id", "ts", "app", "prompt_version", "passed", "n_cases"
 def _golden_agent(worker: Worker) -> Any:
     """Golden-set run records (``tripwire golden run``) into ``golden_runs``; a record that
     is not one goes to the dead letters."""
-    async def store_golden(stream: faust.StreamT) -> Any:
+    async def store_golden(stream: faust.Stream) -> Any:
         async for events in stream.take_events(100, within=1.0):
             rows, bad = [], []
             for event in events:
@@ -209,7 +226,7 @@ def _golden_agent(worker: Worker) -> Any:
 
 def _deliveries_agent(worker: Worker) -> Any:
     """Webhook delivery attempts (from ``tripwire deliver``) into ``webhook_deliveries``."""
-    async def store_deliveries(stream: faust.StreamT) -> Any:
+    async def store_deliveries(stream: faust.Stream) -> Any:
         async for events in stream.take_events(1000, within=1.0):
             rows = []
             for event in events:
@@ -223,10 +240,10 @@ def _deliveries_agent(worker: Worker) -> Any:
     return store_deliveries
 
 
-def _ingest_agent(worker: Worker, settings: Settings) -> Any:
-    async def ingest(stream: faust.StreamT) -> Any:
-        async for events in stream.take_events(settings.ingest_batch,
-                                               within=settings.ingest_within_s):
+def _ingest_agent(worker: Worker, config: WorkerConfig) -> Any:
+    async def ingest(stream: faust.Stream) -> Any:
+        async for events in stream.take_events(config.ingest_batch,
+                                               within=config.ingest_within_s):
             messages = [(e.message.topic, e.message.partition, e.message.offset, e.value)
                         for e in events]
             started = time.perf_counter()

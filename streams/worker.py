@@ -18,14 +18,14 @@ from typing import Any
 import faust
 import orjson
 from tripwire_sdk import topics
-from tripwire_sdk.events import Limits as EventLimits
 
 from sinks.clickhouse import ClickHouseSink, ClickHouseStore, ReadModel, Table, tables
 from streams.checkpoint import Checkpointer, KafkaSide, OffsetTracker, profile_from_text
+from streams.config import JudgeConfig, WorkerConfig
 from streams.ingest import Ingestor, IngestResult, Message
 from streams.monitor import PREDICTION_COLUMN, Monitor, entity_key
 from streams.outputs import stored
-from tripwire.settings import Settings
+from streams.reference import build_profile
 
 __all__ = ["Worker", "tune_gc"]
 
@@ -39,18 +39,17 @@ def _dumps(value: Any) -> bytes:
 class Worker:
     """State shared by the agents of one worker process: store, ingestor, monitor."""
 
-    def __init__(self, settings: Settings, monitor: Monitor | None = None) -> None:
-        self.settings = settings
+    def __init__(self, config: WorkerConfig, monitor: Monitor | None = None) -> None:
+        self.config = config
         self.store: ClickHouseStore | None = None
         self.sink: ClickHouseSink | None = None
         self.read_model: ReadModel | None = None
         self.ready = asyncio.Event()
-        self.monitor = monitor or Monitor.from_settings(settings)
-        self.ingestor = Ingestor(EventLimits(**settings.limits.model_dump()),
-                                 enrich_llm=self.monitor.enrich_llm,
-                                 store_text=settings.store_text)
+        self.monitor = monitor or Monitor(config.monitor)
+        self.ingestor = Ingestor(config.limits, enrich_llm=self.monitor.enrich_llm,
+                                 store_text=config.store_text)
         self.topics: dict[str, faust.TopicT] = {}
-        self.judge = _make_judge(settings)
+        self.judge = _make_judge(config.judge)
         self._judge_ts: dict[str, float] = {}
         self.counters = {"batches": 0, "events": 0, "deadletter": 0, "outputs": 0}
         self.positions: dict[str, int] = {}  # "topic/partition" -> last offset fully handled
@@ -65,7 +64,7 @@ class Worker:
     async def open_store(self) -> None:
         """Open the store and apply migrations (in a thread; chDB start takes ~0.4 s)."""
         loop = asyncio.get_running_loop()
-        store = await loop.run_in_executor(None, ClickHouseStore, self.settings.dsn)
+        store = await loop.run_in_executor(None, ClickHouseStore, self.config.dsn)
         await loop.run_in_executor(None, store.migrate)
         self.use_store(store)
         latest = tables.reference_profiles.latest
@@ -77,7 +76,7 @@ class Worker:
                 log.exception("ignoring stored reference of %s %s", row["model"],
                               row["model_version"])
         self.ready.set()
-        log.info("store ready at %s", self.settings.masked()["clickhouse_dsn"] or "chdb")
+        log.info("store ready at %s", self.config.store_label)
 
     def use_store(self, store: ClickHouseStore) -> None:
         """Write to and read from ``store`` (the worker opens its own; tests pass one)."""
@@ -92,8 +91,6 @@ class Worker:
 
     async def set_reference(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /api/v1/references``: build, store and use a model's reference profile."""
-        from tripwire.references import build_profile
-
         model, version = str(body.get("model") or ""), str(body.get("model_version") or "")
         columns = body.get("columns")
         if not model or not isinstance(columns, dict) or not columns:
@@ -220,14 +217,13 @@ def tune_gc() -> None:
     gc.set_threshold(20_000, 20, 10)
 
 
-def _make_judge(settings: Settings) -> Any:
+def _make_judge(j: JudgeConfig | None) -> Any:
     """The optional LLM judge (``judge.enabled``), or None."""
-    j = settings.judge
-    if not j.enabled or not j.base_url:
+    if j is None:
         return None
     from streams.judge import LLMJudge
 
-    return LLMJudge(j.base_url, j.model, j.key(), sample_rate=j.sample_rate,
+    return LLMJudge(j.base_url, j.model, j.api_key, sample_rate=j.sample_rate,
                     daily_budget_usd=j.daily_budget_usd, timeout_s=j.timeout_s,
                     max_concurrency=j.max_concurrency, max_queue=j.max_queue,
                     input_per_mtok=j.input_per_mtok, output_per_mtok=j.output_per_mtok,

@@ -41,6 +41,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tiktoken_cache() -> None:
+    """Seed tiktoken's offline cache once, as every tokenizing entry point does at start-up
+    (``detectors.llm`` only calls tiktoken, it seeds nothing)."""
+    from tripwire.tiktoken_cache import ensure_tiktoken_cache
+
+    ensure_tiktoken_cache()
+
+
 @pytest.fixture(scope="session")
 def chdb_path(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The one chDB data path of this test process (chDB opens one path per process);

@@ -32,10 +32,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     from faust.worker import Worker as FaustWorker
 
-    from streams.app import create_app
     from streams.worker import tune_gc
+    from tripwire.app import create_app
     from tripwire.embedded import ensure_topics
     from tripwire.lifecycle import STOP_DEADLINE_S, DirLock, arm_deadline
+    from tripwire.tiktoken_cache import seed_at_startup
 
     class Worker(FaustWorker):  # type: ignore[misc]
         def _schedule_shutdown(self, signal: Any) -> None:
@@ -49,6 +50,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         DirLock(Path(settings.dsn[len("chdb://"):])).acquire("the store directory",
                                                            "TRIPWIRE_DATA_DIR")
     ensure_topics(settings.bootstrap, settings.partitions)
+    seed_at_startup()  # LLM events without usage are tokenized offline
     app, _ = create_app(settings)
     tune_gc()
     Worker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
@@ -109,6 +111,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from benchmarks import run_bench
+    from tripwire.tiktoken_cache import ensure_tiktoken_cache
+
+    ensure_tiktoken_cache()  # the llm benchmark tokenizes in this process
     result = run_bench(args.what, _settings(args), quick=args.quick)
     print(json.dumps(result, indent=None if args.json else 2))
     return 0

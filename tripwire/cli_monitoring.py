@@ -70,6 +70,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from streams.monitor import Monitor
     from tripwire.replay import replay
     from tripwire.settings import load_settings
+    from tripwire.tiktoken_cache import seed_at_startup
 
     path = Path(args.events)
     if not path.is_file():
@@ -79,6 +80,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         monitor = Monitor.from_settings(settings)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
+    seed_at_startup()  # LLM events without usage are tokenized offline
     replay(path, monitor, Limits(**settings.limits.model_dump()), args.json,
            signals=args.signals)
     return 0

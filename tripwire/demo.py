@@ -74,10 +74,10 @@ def _progress(settings: Settings, emitter: Any, started: float) -> str:
         alerts = api_get(settings, "alerts/open", timeout=2)
     except OSError:
         return "waiting for the worker's API ..."
-    kinds = sorted({t["type"] for t in triggers})  # type: ignore[union-attr]
+    kinds = sorted({t["type"] for t in triggers})
     return (f"{time.time() - started:5.0f}s  sent {emitter.stats['sent']:>8,}  stored "
-            f"pred {stats['predictions']:>7,} labels {stats['labels']:>7,} "  # type: ignore[index]
-            f"llm {stats['llm']:>6,}  open alerts {len(alerts):>2}  "  # type: ignore[arg-type]
+            f"pred {stats['predictions']:>7,} labels {stats['labels']:>7,} "
+            f"llm {stats['llm']:>6,}  open alerts {len(alerts):>2}  "
             f"triggers {', '.join(kinds) or '-'}")
 
 

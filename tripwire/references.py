@@ -1,8 +1,9 @@
 """``tripwire reference set``: a model version's reference profile from a file.
 
-The profile is built by the same code the worker uses. With a worker running, the columns are
-posted to its API (``POST /api/v1/references``) and take effect at once; otherwise, with the
-embedded store, they are written to the store and loaded when the worker starts.
+The profile is built by the same code the worker uses (``streams.reference``). With a worker
+running, the columns are posted to its API (``POST /api/v1/references``) and take effect at
+once; otherwise, with the embedded store, they are written to the store and loaded when the
+worker starts.
 """
 
 from __future__ import annotations
@@ -16,26 +17,18 @@ from typing import Any
 from tripwire.errors import ConfigError, StackError
 from tripwire.settings import Settings
 
-__all__ = ["set_reference", "build_profile"]
-
-
-def build_profile(columns: dict[str, list[Any]]) -> Any:
-    """The reference profile of file columns (a ``prediction`` column is the prediction)."""
-    from detectors.drift import ReferenceProfile
-    from streams.monitor import PREDICTION_COLUMN
-    from streams.monitor._model import _coerce_columns
-
-    cols = {PREDICTION_COLUMN if k == "prediction" else k: v for k, v in columns.items()}
-    try:
-        return ReferenceProfile.from_columns(_coerce_columns(cols))
-    except ValueError as exc:
-        raise ConfigError(f"cannot build a reference profile: {exc}") from exc
+__all__ = ["set_reference"]
 
 
 def set_reference(settings: Settings, model: str, version: str,
                   columns: dict[str, list[Any]]) -> str:
     """Install the profile; return a one-line description of what happened."""
-    profile = build_profile(columns)
+    from streams.reference import build_profile
+
+    try:
+        profile = build_profile(columns)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
     n = len(next(iter(columns.values()), []))
     body = json.dumps({"model": model, "model_version": version, "columns": columns},
                       default=str).encode()

@@ -20,6 +20,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tripwire.embedded import EmbeddedBroker, ensure_topics, port_open
 from tripwire.errors import StackError
@@ -41,8 +42,9 @@ def stop_on_signals() -> None:
         signal.signal(sig, interrupt)
 
 
-def api_get(settings: Settings, path: str, timeout: float = 5.0) -> object:
-    """GET ``/api/v1/<path>`` from the worker's read API and decode the JSON."""
+def api_get(settings: Settings, path: str, timeout: float = 5.0) -> Any:
+    """GET ``/api/v1/<path>`` from the worker's read API and decode the JSON (an object or
+    a list, as the path answers)."""
     request = urllib.request.Request(f"{settings.api_base}/api/v1/{path}")
     if settings.api_token:
         request.add_header("Authorization", f"Bearer {settings.api_token.get_secret_value()}")
@@ -148,7 +150,7 @@ class Stack:
         while time.monotonic() < deadline:
             self.check_children()
             try:
-                if api_get(self.settings, "health", timeout=2).get("store"):  # type: ignore[union-attr]
+                if api_get(self.settings, "health", timeout=2).get("store"):
                     return
             except OSError:
                 pass
@@ -231,9 +233,9 @@ class Stack:
             return
         while time.monotonic() < until:
             try:
-                done = api_get(self.settings, "state", timeout=1.0)["positions"]  # type: ignore[index]
+                done = api_get(self.settings, "state", timeout=1.0)["positions"]
             except (OSError, KeyError, TypeError):
                 return
-            if all(done.get(key, -1) >= end - 1 for key, end in ends.items()):  # type: ignore[union-attr]
+            if all(done.get(key, -1) >= end - 1 for key, end in ends.items()):
                 return
             time.sleep(0.1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar
 
 import altair as alt
 import numpy as np
@@ -16,9 +17,14 @@ import pandas as pd
 
 from ui._common import utc
 
-__all__ = ["MARKER_CAPTION", "MARKER_COLORS", "VERSION_COLORS", "VERSION_PAIRS", "distribution",
-           "drift_heatmap", "finish", "legend", "lines", "share_over_time", "to_datetime",
-           "with_markers", "with_time", "x_time", "y_axis"]
+__all__ = ["MARKER_CAPTION", "MARKER_COLORS", "VERSION_COLORS", "VERSION_PAIRS", "AnyChart",
+           "distribution", "drift_heatmap", "finish", "legend", "lines", "share_over_time",
+           "to_datetime", "with_markers", "with_time", "x_time", "y_axis"]
+
+#: What the builders return: one chart, or layers (``alt.layer`` is typed to return a facet
+#: chart too, when its charts share facet encodings; ours never do).
+AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart
+_Chart = TypeVar("_Chart", bound=alt.TopLevelMixin)
 
 MARKER_COLORS = {"alert firing": "#e03131", "alert resolved": "#2f9e44",
                  "retrain trigger": "#7048e8", "rollback trigger": "#7048e8"}
@@ -40,13 +46,14 @@ def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")[:23] + "Z"
 
 
-def legend(title: str | None = None, orient: str = "top") -> alt.Legend:
+def legend(title: str | None = None,
+           orient: Literal["top", "bottom", "left", "right"] = "top") -> alt.Legend:
     """A one-row legend above the plot (right-hand legends would misalign stacked axes)."""
     return alt.Legend(title=title, orient=orient, direction="horizontal", titleOrient="left",
                       labelFontSize=11, titleFontSize=11, symbolSize=60, labelLimit=260)
 
 
-def finish(chart: alt.TopLevelMixin, height: int) -> alt.TopLevelMixin:
+def finish(chart: _Chart, height: int) -> _Chart:
     """Plot height ``height`` px plus legends and axes: autosize ``fit-x`` (Streamlit's default
     fit squeezes the plot when a legend sits above or below it)."""
     return chart.properties(height=height, autosize=AUTOSIZE)
@@ -86,15 +93,15 @@ def _marker_layer(markers: pd.DataFrame, domain: tuple[float, float] | None) -> 
                  alt.Tooltip("when:N", title="when")])
 
 
-def with_markers(chart: alt.Chart, markers: pd.DataFrame | None,
-                 domain: tuple[float, float] | None) -> alt.LayerChart | alt.Chart:
+def with_markers(chart: AnyChart, markers: pd.DataFrame | None,
+                 domain: tuple[float, float] | None) -> AnyChart:
     """Layer alert/trigger rules over ``chart`` (independent colour scales)."""
     if markers is None or markers.empty:
         return chart
     return alt.layer(chart, _marker_layer(markers, domain)).resolve_scale(color="independent")
 
 
-def y_axis(fmt: str | None = ",.4~g", **kw: object) -> alt.Axis:
+def y_axis(fmt: str | None = ",.4~g", **kw: Any) -> alt.Axis:
     """Fixed-width y axis, so stacked time charts share the same plot left edge."""
     if fmt is None:
         return alt.Axis(minExtent=Y_EXTENT, maxExtent=Y_EXTENT, **kw)
@@ -105,7 +112,7 @@ def lines(df: pd.DataFrame, *, y_title: str, domain: tuple[float, float] | None 
           markers: pd.DataFrame | None = None, thresholds: Sequence[float] = (),
           series: str = "series", series_title: str = "series", height: int = 220,
           y_format: str | None = None, y_domain: Sequence[float] | None = None,
-          colors: Sequence[str] | None = None) -> alt.LayerChart | alt.Chart:
+          colors: Sequence[str] | None = None) -> AnyChart:
     """Lines with points of ``value`` over ``time`` per ``series``, dashed threshold lines."""
     color_scale = alt.Scale(range=list(colors or VERSION_COLORS))
     y_scale = alt.Scale(domain=list(y_domain), clamp=True) if y_domain else alt.Scale(zero=False)
@@ -126,7 +133,7 @@ def lines(df: pd.DataFrame, *, y_title: str, domain: tuple[float, float] | None 
 
 
 def drift_heatmap(df: pd.DataFrame, domain: tuple[float, float] | None,
-                  markers: pd.DataFrame | None) -> alt.LayerChart | alt.Chart:
+                  markers: pd.DataFrame | None) -> AnyChart:
     """Features × windows; colour = statistic normalised by its threshold (1 = at threshold).
 
     ``df``: feature, start, end (datetimes), score, value, threshold, method, when.
@@ -151,7 +158,7 @@ def drift_heatmap(df: pd.DataFrame, domain: tuple[float, float] | None,
 
 
 def share_over_time(df: pd.DataFrame, domain: tuple[float, float] | None,
-                    markers: pd.DataFrame | None, title: str = "share") -> alt.LayerChart:
+                    markers: pd.DataFrame | None, title: str = "share") -> AnyChart:
     """Stacked shares per window: ``start``, ``end``, ``category``, ``share``, ``when``."""
     df = df.sort_values(["window_end", "category"]).copy()
     df["top"] = df.groupby("window_end")["share"].cumsum()

@@ -7,7 +7,16 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from ui._charts import VERSION_COLORS, finish, legend, to_datetime, with_markers, x_time, y_axis
+from ui._charts import (
+    VERSION_COLORS,
+    AnyChart,
+    finish,
+    legend,
+    to_datetime,
+    with_markers,
+    x_time,
+    y_axis,
+)
 from ui._common import utc
 
 __all__ = ["budget_burn", "burn_projection", "cost_bars", "version_bars"]
@@ -29,7 +38,7 @@ def version_bars(versions: list[dict[str, Any]], field: str, title: str, fmt: st
                   height)
 
 
-def cost_bars(df: pd.DataFrame, domain: Any, markers: pd.DataFrame | None) -> alt.Chart:
+def cost_bars(df: pd.DataFrame, domain: Any, markers: pd.DataFrame | None) -> AnyChart:
     """Cost per window stacked by prompt version (``cost.total`` signals)."""
     bars = alt.Chart(df).mark_rect(opacity=0.75, stroke="white", strokeWidth=0.5).encode(
         x=x_time("start", domain), x2="end:T",
@@ -64,7 +73,7 @@ def burn_projection(used: pd.DataFrame, period_end: float) -> dict[str, Any]:
 
 
 def budget_burn(used: pd.DataFrame, projection: dict[str, Any],
-                markers: pd.DataFrame | None) -> alt.LayerChart:
+                markers: pd.DataFrame | None) -> AnyChart:
     """Budget used share over time (solid), the linear projection (dashed), 50/80/100% lines."""
     used = used.assign(kind="spent")
     layers: list[alt.Chart] = []

@@ -55,8 +55,8 @@ def versions(app: str) -> None:
         col.altair_chart(version_bars(rows, field, title, fmt), width="stretch")
     with st.expander("Per-version numbers"):
         table = pd.DataFrame(rows)
-        for col in ("first_seen", "last_seen"):
-            table[col] = [utc(t) for t in table[col]]
+        for column in ("first_seen", "last_seen"):
+            table[column] = [utc(t) for t in table[column]]
         st.dataframe(table, hide_index=True)
 
 

@@ -4,8 +4,9 @@ Pure functions and small config objects: no network, no clock, no Kafka. tiktoke
 genai-prices are imported on first use, so importing this package is cheap.
 
 * Tokens: :func:`count_tokens`, :func:`encoding_name_for`, :func:`is_exact`,
-  :func:`tokens_for_event`; the offline BPE cache: :func:`ensure_tiktoken_cache`,
-  :func:`seed_tiktoken_cache`, :func:`default_cache_dir`, :class:`TokenizerDataError`.
+  :func:`tokens_for_event`; :class:`TokenizerDataError` when tiktoken cannot load its BPE
+  files offline (the entry point seeds tiktoken's cache at start-up:
+  ``tripwire.tiktoken_cache``).
 * Cost: :class:`PriceBook` -> :class:`Cost`; :class:`UnknownModelError`.
 * Groundedness: :func:`score_groundedness`, :class:`GroundednessScorer` -> :class:`Groundedness`
   (claim evidence, calibrated); :class:`LexicalScorer`, the former word-overlap scorer.
@@ -14,15 +15,10 @@ genai-prices are imported on first use, so importing this package is cheap.
 from ._cost import Cost, PriceBook, UnknownModelError
 from ._groundedness import Groundedness, GroundednessScorer, score_groundedness
 from ._lexical import LexicalScorer
-from ._tiktoken_cache import (
-    TokenizerDataError,
-    default_cache_dir,
-    ensure_tiktoken_cache,
-    seed_tiktoken_cache,
-)
 from ._tokens import (
     FALLBACK_ENCODING,
     TokenCount,
+    TokenizerDataError,
     count_tokens,
     encoding_name_for,
     is_exact,
@@ -41,12 +37,9 @@ __all__ = [
     "TokenizerDataError",
     "UnknownModelError",
     "count_tokens",
-    "default_cache_dir",
     "encoding_name_for",
-    "ensure_tiktoken_cache",
     "is_exact",
     "score_groundedness",
-    "seed_tiktoken_cache",
     "split_provider",
     "tokens_for_event",
 ]

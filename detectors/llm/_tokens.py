@@ -1,5 +1,10 @@
 """Token counting: provider ``usage`` first, tiktoken (offline, seeded cache) otherwise.
 
+tiktoken reads its BPE files from its cache; the entry point seeds that cache once at
+start-up (``tripwire.tiktoken_cache.ensure_tiktoken_cache``). This module does no file or
+environment I/O of its own: when tiktoken cannot load an encoding (cache not seeded, no
+network), :class:`TokenizerDataError` says so and names the fix.
+
 Model name -> encoding (after lower-casing and stripping a provider prefix such as
 ``openai/`` or ``azure/`` and a fine-tune prefix ``ft:``):
 
@@ -28,11 +33,11 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from ._lru import LRUCache
-from ._tiktoken_cache import ensure_tiktoken_cache
 
 __all__ = [
     "FALLBACK_ENCODING",
     "TokenCount",
+    "TokenizerDataError",
     "count_tokens",
     "encoding_name_for",
     "is_exact",
@@ -53,6 +58,10 @@ _classified: dict[str, tuple[str, bool]] = {}
 _CLASSIFIED_MAX = 4096
 #: Token counts of context documents, keyed by (encoding name, text).
 _doc_counts = LRUCache(max_items=8192, max_bytes=64 << 20)
+
+
+class TokenizerDataError(ValueError):
+    """tiktoken's BPE data is missing or does not match the hash tiktoken expects."""
 
 
 class TokenCount(NamedTuple):
@@ -102,10 +111,17 @@ def is_exact(llm_model: str) -> bool:
 def _encoder(name: str) -> Any:
     enc = _encoders.get(name)
     if enc is None:
-        ensure_tiktoken_cache()
         import tiktoken  # lazy: ~20 ms import, and only needed without provider usage
 
-        enc = _encoders[name] = tiktoken.get_encoding(name)
+        try:
+            enc = tiktoken.get_encoding(name)
+        except (OSError, ValueError) as exc:  # a download attempt that failed, a bad hash
+            raise TokenizerDataError(
+                f"tiktoken cannot load the {name} encoding offline ({type(exc).__name__}: "
+                f"{exc}). Fix: seed its cache once at start-up with "
+                "tripwire.tiktoken_cache.ensure_tiktoken_cache() (the tripwire commands "
+                "do), or point TIKTOKEN_CACHE_DIR at a seeded cache.") from exc
+        _encoders[name] = enc
     return enc
 
 

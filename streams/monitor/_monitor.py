@@ -104,8 +104,9 @@ class Monitor:
                 model, j = event["model"], i + 1
                 while j < n and events[j]["type"] == "prediction" and events[j]["model"] == model:
                     j += 1
-                entity = self._entity("model", model)
-                for records in entity.monitor.observe_predictions(events[i:j]):  # type: ignore[union-attr]
+                entity = self._entity("model", model)  # a "model" entity's monitor is a
+                monitor: ModelMonitor = entity.monitor  # type: ignore[assignment]  # ModelMonitor
+                for records in monitor.observe_predictions(events[i:j]):
                     self._after_model(entity, records, out)
                 self.counters["events"] += j - i
                 i = j
@@ -114,7 +115,8 @@ class Monitor:
             i += 1
             if kind == "label":
                 entity = self._entity("model", event["model"])
-                self._after_model(entity, entity.monitor.observe_label(event), out)
+                monitor = entity.monitor  # type: ignore[assignment]
+                self._after_model(entity, monitor.observe_label(event), out)
             elif kind == "llm":
                 self._observe_llm(event, out)
         return out

@@ -121,7 +121,7 @@ class Window:
     def extend(self, events: list[dict[str, Any]], low: float, high: float) -> None:
         """:meth:`add` for a run of events (``low``/``high``: their smallest and largest ts)."""
         rows = [e["features"] for e in events]
-        chunk = _columns(rows)
+        chunk: _Rows | _Columns | None = _columns(rows)
         if chunk is None:
             chunk = _Rows()
             chunk.rows = rows

@@ -37,7 +37,7 @@ MAX_KAFKA_BYTES = 512 * 1024  # one produced message; the worker's default limit
 _DEADLETTER_KEEP = 256 * 1024
 
 Send = Callable[[bytes, bytes], Awaitable[None]]  # (key, value) -> acknowledged
-DeadLetter = Callable[[list[list[Any]]], Awaitable[None]]
+DeadLetter = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
 
 class OtlpIngest:

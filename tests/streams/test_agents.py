@@ -9,8 +9,9 @@ import pytest
 from tripwire_sdk.events import validate
 
 from sinks.clickhouse import ClickHouseStore
-from streams.app import create_app
 from streams.checkpoint import encode
+from streams.monitor import PREDICTION_COLUMN
+from tripwire.app import create_app
 from tripwire.settings import load_settings
 from tripwire.synth import llm_stream, model_stream
 
@@ -73,6 +74,31 @@ def test_llm_agent_enriches_events_with_tokens_cost_and_groundedness(app_and_wor
     assert len(rows) == 20
     assert all(r["token_source"] == "usage" and r["cost_usd"] > 0 for r in rows)
     assert all(r["groundedness"] is not None for r in rows)
+
+
+def test_posted_reference_is_stored_and_used(app_and_worker) -> None:
+    """``POST /api/v1/references``: the profile is built (streams.reference), stored and
+    installed in the monitor; a body without columns is the client's error."""
+    _, worker = app_and_worker
+    columns = {"age": [20.0 + i % 30 for i in range(300)],
+               "plan": [["basic", "pro"][i % 2] for i in range(300)],
+               "prediction": [i % 2 for i in range(300)]}
+
+    async def run() -> dict:
+        with pytest.raises(ValueError, match="need 'model' and 'columns'"):
+            await worker.set_reference({"model": "ref-model"})
+        with pytest.raises(ValueError, match="cannot build a reference profile"):
+            await worker.set_reference({"model": "ref-model", "columns": {"x": [None]}})
+        return await worker.set_reference({"model": "ref-model", "model_version": "v1",
+                                           "columns": columns})
+
+    answer = asyncio.run(run())
+    assert answer == {"model": "ref-model", "model_version": "v1", "columns": 3}
+    rows = worker.store.query("SELECT model, model_version FROM reference_profiles FINAL "
+                              "WHERE model = 'ref-model'")
+    assert rows == [{"model": "ref-model", "model_version": "v1"}]
+    profile = worker.monitor.models["ref-model"].versions["v1"].profile
+    assert profile is not None and set(profile.columns) == {"age", "plan", PREDICTION_COLUMN}
 
 
 def test_monitor_state_survives_a_restart_through_the_store_copy(app_and_worker) -> None:

@@ -15,11 +15,11 @@ from detectors.llm import (
     GroundednessScorer,
     _tokens,
     count_tokens,
-    ensure_tiktoken_cache,
     tokens_for_event,
 )
 from detectors.llm._lru import LRUCache
 from tests.unit.test_llm_equivalence import _events, _pool, _rand_text
+from tripwire.tiktoken_cache import ensure_tiktoken_cache
 
 # ---- token counts ---------------------------------------------------------------------------
 

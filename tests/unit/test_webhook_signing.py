@@ -24,42 +24,7 @@ def headers(body: bytes = BODY, ts: int = NOW, secrets=(SECRET,), msg_id: str = 
     return signature_headers(msg_id, ts, body, list(secrets))
 
 
-def test_public_surface_is_pinned():
-    assert sorted(wh.__all__) == sorted(
-        [
-            "DELIVERIES_TOPIC",
-            "KafkaDeliveryLog",
-            "ROW_FIELDS",
-            "Deliverer",
-            "DeliveryLog",
-            "DeliveryResult",
-            "Destination",
-            "EgressPolicy",
-            "GuardedResolver",
-            "MemoryDeliveryLog",
-            "NoiseControl",
-            "Notification",
-            "RetryPolicy",
-            "Route",
-            "Secret",
-            "SignatureError",
-            "UnsafeDestinationError",
-            "WebhookConfigError",
-            "check_url",
-            "dedup_key",
-            "from_config",
-            "generate_secret",
-            "parse_retry_after",
-            "record_key",
-            "render",
-            "route",
-            "sign",
-            "signature_headers",
-            "summarize",
-            "verify",
-            "webhook_id_for",
-        ]
-    )
+def test_errors_are_value_errors():  # the public names are pinned in test_public_names
     for exc in (SignatureError, wh.UnsafeDestinationError, wh.WebhookConfigError):
         assert issubclass(exc, ValueError)
 

@@ -79,12 +79,14 @@ def cmd_golden_run(args: argparse.Namespace) -> int:
     from tripwire.golden._cases import load_cases
     from tripwire.golden._report import print_json, print_table, publish
     from tripwire.golden._run import run_golden
+    from tripwire.tiktoken_cache import ensure_tiktoken_cache
 
     _check_args(args)
     cases = load_cases(args.set)
     system = _system(args.system)
     client = _client(args)
     settings, enricher = _enricher(args)
+    ensure_tiktoken_cache()  # prompts are tokenized offline for the cost estimate
     run = asyncio.run(run_golden(
         cases, client, enricher, app=args.app, prompt_version=args.version, system=system,
         concurrency=args.concurrency, max_cost_usd=args.max_cost_usd,

