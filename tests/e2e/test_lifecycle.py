@@ -114,6 +114,10 @@ def test_a_closed_stdout_does_not_stop_the_launcher_from_stopping_its_children(
             pass
         assert time.monotonic() < deadline and proc.poll() is None, "launcher died"
         time.sleep(0.3)
+    up_log = tmp_path / "data" / "logs" / "up.log"
+    while "ready" not in (up_log.read_text() if up_log.exists() else ""):
+        assert time.monotonic() < deadline and proc.poll() is None, "launcher died"
+        time.sleep(0.2)  # the launcher's own readiness check comes after the worker's API
     children = _children(proc.pid)
     try:
         os.kill(proc.pid, signal.SIGINT)
