@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 
+from tripwire_sdk import records
+
 from detectors.rules import alert_id
 
 __all__ = ["Budget", "BudgetTracker"]
@@ -137,15 +139,11 @@ class BudgetTracker:
         # Each threshold is its own alert (own id), so a notifier that sends one message per
         # state change sends the 50 %, 80 % and 100 % alerts each once.
         dimension = f"{scope.dimension}@{threshold:.0%}" if metric == USED else scope.dimension
-        return {
-            "kind": "alert", "alert_id": alert_id(app, metric, dimension),
-            "entity_type": "app", "entity": app, "metric": metric,
-            "dimension": dimension, "state": state, "severity": severity, "ts": ts,
-            "value": value, "threshold": threshold,
-            "window_start": scope.start, "window_end": scope.end,
-            "evidence": {"spent_usd": scope.spent, "limit_usd": budget.limit_usd,
-                         "period": budget.period, "user": user or None, **evidence},
-        }
+        return records.alert(  # type: ignore[return-value]
+            alert_id(app, metric, dimension), "app", app, metric, dimension, state, severity, ts,
+            value, threshold, scope.start, scope.end,
+            {"spent_usd": scope.spent, "limit_usd": budget.limit_usd, "period": budget.period,
+             "user": user or None, **evidence})
 
     def _resolve(self, budget: Budget, app: str, user: str, scope: _Scope) -> list[dict]:
         used = scope.spent / budget.limit_usd

@@ -37,6 +37,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
+from tripwire_sdk import records
+
 __all__ = ["Rule", "RuleEngine", "TriggerPolicy", "alert_id", "default_rules", "safety_rules"]
 
 FLAP_EVALUATIONS = 21
@@ -212,20 +214,14 @@ class RuleEngine:
         changes = sum(a != b for a, b in zip(flags, flags[1:], strict=False))
         flap_share = changes / (FLAP_EVALUATIONS - 1)
         dimension = signal.get("dimension", "")
-        return {
-            "kind": "alert", "alert_id": alert_id(signal["entity"], signal["metric"], dimension),
-            "entity_type": signal["entity_type"], "entity": signal["entity"],
-            "metric": signal["metric"], "dimension": dimension, "state": state,
-            "severity": rule.severity, "ts": float(signal["ts"]),
-            "value": float(signal["value"]), "threshold": bounds[0],
-            "window_start": last[0][0], "window_end": last[-1][1],
-            "evidence": {
-                "values": [r[2] for r in last], "windows": [[r[0], r[1]] for r in last],
-                "resolve_threshold": bounds[1], "n": signal.get("n"),
-                "flap_share": round(flap_share, 4), "flapping": flap_share > FLAP_SHARE,
-                "rule": dataclasses.asdict(rule),
-            },
-        }
+        return records.alert(  # type: ignore[return-value]
+            alert_id(signal["entity"], signal["metric"], dimension), signal["entity_type"],
+            signal["entity"], signal["metric"], dimension, state, rule.severity,
+            float(signal["ts"]), float(signal["value"]), bounds[0], last[0][0], last[-1][1],
+            {"values": [r[2] for r in last], "windows": [[r[0], r[1]] for r in last],
+             "resolve_threshold": bounds[1], "n": signal.get("n"),
+             "flap_share": round(flap_share, 4), "flapping": flap_share > FLAP_SHARE,
+             "rule": dataclasses.asdict(rule)})
 
     def firing(self, entity: str | None = None) -> list[dict]:
         """The firing records of the alerts that are currently firing (optionally one entity)."""
@@ -309,20 +305,16 @@ class TriggerPolicy:
     def _record(self, entity_type: str, entity: str, ts: float, reasons: list[str],
                 alerts: list[dict], evidence: dict, verdict: dict | None) -> dict:
         evidence["alert_ids"] = [a["alert_id"] for a in alerts if "alert_id" in a]
-        record = {
-            "kind": "trigger",
-            "trigger_id": hashlib.sha1(f"{self.type}|{entity}|{ts!r}".encode()).hexdigest(),
-            "type": self.type, "entity_type": entity_type, "entity": entity, "ts": ts,
-            "reason": reasons, "evidence": evidence,
-        }
         if self.type == "retrain" and "suggested_reference" not in evidence:
             starts = [a["window_start"] for a in alerts if "window_start" in a]
             evidence["suggested_reference"] = {"window_start": min(starts, default=ts),
                                                "window_end": ts}
-        if verdict is not None and self.type == "prompt_rollback":
-            record["from_version"] = verdict["from_version"]
-            record["to_version"] = verdict["to_version"]
-        return record
+        rollback = verdict is not None and self.type == "prompt_rollback"
+        return records.trigger(  # type: ignore[return-value]
+            hashlib.sha1(f"{self.type}|{entity}|{ts!r}".encode()).hexdigest(), self.type,
+            entity_type, entity, ts, reasons, evidence,
+            verdict["from_version"] if rollback else None,  # type: ignore[index]
+            verdict["to_version"] if rollback else None)  # type: ignore[index]
 
 
 def _alert_reason(alert: dict) -> str:

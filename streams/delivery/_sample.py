@@ -6,6 +6,8 @@ import dataclasses
 import time
 from typing import Any
 
+from tripwire_sdk import records
+
 from sinks.webhooks import (
     Deliverer,
     DeliveryLog,
@@ -20,22 +22,9 @@ __all__ = ["sample_alert", "send_test"]
 def sample_alert(now: float | None = None) -> dict:
     """A harmless firing alert used by `tripwire alerts test`."""
     now = time.time() if now is None else now
-    return {
-        "kind": "alert",
-        "alert_id": f"test-{int(now * 1000):x}",
-        "entity_type": "model",
-        "entity": "tripwire-test",
-        "metric": "test",
-        "dimension": "",
-        "state": "firing",
-        "severity": "warning",
-        "ts": now,
-        "value": 1.0,
-        "threshold": 0.0,
-        "window_start": now - 60,
-        "window_end": now,
-        "evidence": {"test": True},
-    }
+    return dict(records.alert(f"test-{int(now * 1000):x}", "model", "tripwire-test", "test",
+                              "", "firing", "warning", now, 1.0, 0.0, now - 60, now,
+                              {"test": True}))
 
 
 async def send_test(

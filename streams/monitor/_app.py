@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 import numpy as np
+from tripwire_sdk import records
 
 from detectors.budget import BudgetTracker
 from detectors.llm import PriceBook, tokens_for_event
@@ -166,23 +167,20 @@ class AppMonitor:
         return out, verdict
 
     def _close(self, version: str, window: _VersionWindow) -> list[dict[str, Any]]:
-        records = [{"kind": "signal", "entity_type": "app", "entity": self.app, "metric": metric,
-                    "dimension": version, "value": value, "threshold": None, "n": window.n,
-                    "window_start": window.start, "window_end": window.end, "ts": window.end}
-                   for metric, value in window.metrics().items()]
+        out: list[dict[str, Any]] = [
+            records.signal("app", self.app, metric, version, value, None, window.n,  # type: ignore[misc]
+                           window.start, window.end) for metric, value in window.metrics().items()]
         if self.config.budgets:
-            records += self._budget_signals(window)
-        return records
+            out += self._budget_signals(window)
+        return out
 
     def _budget_signals(self, window: _VersionWindow) -> list[dict[str, Any]]:
         try:
             status = self.budgets.status(self.app, window.end)
         except KeyError:
             return []
-        return [{"kind": "signal", "entity_type": "app", "entity": self.app, "metric": metric,
-                 "dimension": status["period"], "value": float(status[key]), "threshold": 1.0,
-                 "n": window.n, "window_start": status["period_start"],
-                 "window_end": window.end, "ts": window.end}
+        return [records.signal("app", self.app, metric, status["period"],  # type: ignore[misc]
+                               status[key], 1.0, window.n, status["period_start"], window.end)
                 for metric, key in (("budget.used_share", "used_share"),
                                     ("budget.projected_share", "projected_share"))
                 if status.get(key) is not None]

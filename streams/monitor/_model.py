@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
+from tripwire_sdk import records
 
 from detectors.accuracy import AccuracyWindow, DecayDetector, LabelJoin
 from detectors.drift import MeanShiftBurst, ReferenceProfile, WindowChange, compare, window_means
@@ -31,9 +32,8 @@ _ACCURACY_METRICS = ("accuracy", "precision", "recall", "f1", "logloss", "auc", 
 
 def _signal(model: str, metric: str, dimension: str, value: float, threshold: float | None,
             n: int, start: float, end: float) -> dict[str, Any]:
-    return {"kind": "signal", "entity_type": "model", "entity": model, "metric": metric,
-            "dimension": dimension, "value": float(value), "threshold": threshold, "n": int(n),
-            "window_start": start, "window_end": end, "ts": end}
+    return records.signal("model", model, metric, dimension, value, threshold, n, start,  # type: ignore[return-value]
+                          end)
 
 
 class LatencyWindow:
@@ -372,9 +372,8 @@ class ModelMonitor:
 
     def _from_estimator(self, output: tuple) -> dict[str, Any]:
         metric, value, threshold, n, start, end, ts = output
-        record = _signal(self.model, metric, "", value, threshold, n, start, end)
-        record["ts"] = ts
-        return record
+        return records.signal("model", self.model, metric, "", value, threshold, n,  # type: ignore[return-value]
+                              start, end, ts)
 
     def _per_column(self, profile: ReferenceProfile) -> dict[str, dict[str, Any]]:
         return {k: v for k, v in self.per_column.items() if k in profile.columns}

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from tripwire_sdk import records
+
 from streams.monitor._app import AppMonitor, Enricher
 from streams.monitor._config import MonitorConfig
 from streams.monitor._entity import Entity, EntityKey
@@ -135,12 +137,10 @@ class Monitor:
         if window[0] < self.config.judge_window:
             return []
         del entity.judge[version]
-        signal = {"kind": "signal", "entity_type": "app", "entity": entity.name,
-                  "metric": "judge.hallucination_rate", "dimension": version,
-                  "value": window[1] / window[0], "threshold": None, "n": window[0],
-                  "window_start": window[2], "window_end": window[3], "ts": window[3]}
-        out = [signal]
-        self._evaluate(entity, [signal], out)
+        record = records.signal("app", entity.name, "judge.hallucination_rate", version,
+                                window[1] / window[0], None, int(window[0]), window[2], window[3])
+        out: list[dict[str, Any]] = [record]  # type: ignore[list-item]
+        self._evaluate(entity, [record], out)  # type: ignore[list-item]
         return out
 
     def set_reference(self, model: str, version: str, profile: Any) -> None:

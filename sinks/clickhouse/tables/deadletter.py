@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tripwire_sdk import records
+
 from sinks.clickhouse._store import ClickHouseStore
 from sinks.clickhouse._table import RMT, Table
 
@@ -22,11 +24,9 @@ TABLE = Table(
 
 def record(topic: str, partition: int, offset: int, index: int, reason: str,
            original: bytes, ts: float) -> dict[str, Any]:
-    """The row (and, with ``kind``, the topic record) of one dead letter. The id
-    (topic:partition:offset:index) makes a replayed message replace, not add."""
-    return {"id": f"{topic}:{partition}:{offset}:{index}", "ts": ts, "source_topic": topic,
-            "partition": partition, "offset": offset, "reason": reason,
-            "original": original.decode("utf-8", "replace")}
+    """The row of one dead letter: the ``DeadLetter`` record itself (its id,
+    topic:partition:offset:index, makes a replayed message replace, not add)."""
+    return dict(records.dead_letter(topic, partition, offset, index, reason, original, ts))
 
 
 def latest(store: ClickHouseStore, limit: int) -> list[dict[str, Any]]:
