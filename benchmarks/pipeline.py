@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from tripwire_sdk import topics
+from tripwire_sdk import names
 
 from tripwire.settings import load_settings
 from tripwire.stack import Stack, api_get
@@ -147,7 +147,7 @@ def bench_ingest(n: int = 200_000, timeout: float = 600) -> dict[str, Any]:
         emitter.flush(120)
         done = run.wait_stored("predictions", n + 2000, timeout)
         sent = emitter.stats
-        raw = asyncio.run(_raw_consume(run.settings.bootstrap, topics.PREDICTIONS))
+        raw = asyncio.run(_raw_consume(run.settings.bootstrap, names.PREDICTIONS))
 
         def produce() -> None:
             for i in range(n):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import faust
 import orjson
-from tripwire_sdk import topics
+from tripwire_sdk import names
 
 from sinks.clickhouse import tables
 from streams.api import _authorized, install_api, install_post
@@ -32,7 +32,7 @@ __all__ = ["create_app", "Worker"]
 
 log = logging.getLogger("tripwire.worker")
 
-_OUTPUT_TOPICS = (*topics.OUTPUT_BY_KIND.values(), topics.DEADLETTER)
+_OUTPUT_TOPICS = (*names.OUTPUT_BY_KIND.values(), names.DEADLETTER)
 
 
 def create_app(config: WorkerConfig, worker: Worker | None = None) -> tuple[faust.App, Worker]:
@@ -69,17 +69,17 @@ def create_app(config: WorkerConfig, worker: Worker | None = None) -> tuple[faus
     for name in _OUTPUT_TOPICS:
         worker.topics[name] = app.topic(name, value_serializer="raw", key_serializer="raw",
                                         partitions=config.partitions)
-    for name in topics.INPUT:
+    for name in names.INPUT:
         topic = app.topic(name, value_serializer="raw", key_serializer="raw",
                           partitions=config.partitions)
         app.agent(topic, name=f"ingest-{name.split('.')[-1]}", concurrency=1)(
             _ingest_agent(worker, config))
     _follow_partitions(app, worker, config)
 
-    deliveries = app.topic(topics.DELIVERIES, value_serializer="raw", key_serializer="raw",
+    deliveries = app.topic(names.DELIVERIES, value_serializer="raw", key_serializer="raw",
                            partitions=config.partitions)
     app.agent(deliveries, name="store-deliveries", concurrency=1)(_deliveries_agent(worker))
-    golden = app.topic(topics.GOLDEN, value_serializer="raw", key_serializer="raw",
+    golden = app.topic(names.GOLDEN, value_serializer="raw", key_serializer="raw",
                        partitions=config.partitions)
     app.agent(golden, name="store-golden", concurrency=1)(_golden_agent(worker))
 
@@ -148,17 +148,17 @@ def _follow_partitions(app: faust.App, worker: Worker, config: WorkerConfig) -> 
     """Entity state follows the input partitions: checkpoints go to the checkpoint topic on
     the entity's partition; revoked partitions are checkpointed, newly assigned ones restored
     before their events are processed (``streams.checkpoint``)."""
-    checkpoints = app.topic(topics.CHECKPOINTS, value_serializer="raw", key_serializer="raw",
+    checkpoints = app.topic(names.CHECKPOINTS, value_serializer="raw", key_serializer="raw",
                             partitions=config.partitions)
 
     async def send(key: bytes, value: bytes | None, partition: int) -> Any:
         return await checkpoints.send(key=key, value=value, partition=partition)
 
-    worker.use_checkpoint_topic(KafkaSide(config.bootstrap, topics.CHECKPOINTS, topics.INPUT,
+    worker.use_checkpoint_topic(KafkaSide(config.bootstrap, names.CHECKPOINTS, names.INPUT,
                                           app.conf.id, send))
 
     def partitions(tps: Any) -> set[int]:
-        return {tp.partition for tp in tps if tp.topic in topics.INPUT}
+        return {tp.partition for tp in tps if tp.topic in names.INPUT}
 
     @app.on_partitions_revoked.connect
     @_handler
@@ -168,7 +168,7 @@ def _follow_partitions(app: faust.App, worker: Worker, config: WorkerConfig) -> 
     @app.on_partitions_assigned.connect
     @_handler
     async def _assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
-        by_topic = {t: {tp.partition for tp in assigned if tp.topic == t} for t in topics.INPUT}
+        by_topic = {t: {tp.partition for tp in assigned if tp.topic == t} for t in names.INPUT}
         if len({frozenset(p) for p in by_topic.values()}) > 1:
             log.error("input topics are not co-partitioned on this worker (%s): a model's "
                       "labels may reach another worker than its predictions", by_topic)
@@ -186,7 +186,7 @@ def _handler(fun: Callable[..., Awaitable[None]]) -> SignalHandlerT:
 
 def _otlp(app: faust.App, worker: Worker, config: WorkerConfig) -> OtlpIngest:
     """The OTLP ingest, producing to ``tripwire.llm`` and waiting for each acknowledgement."""
-    llm = app.topic(topics.LLM, value_serializer="raw", key_serializer="raw",
+    llm = app.topic(names.LLM, value_serializer="raw", key_serializer="raw",
                     partitions=config.partitions)
 
     async def send(key: bytes, value: bytes) -> None:

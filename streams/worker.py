@@ -17,13 +17,13 @@ from typing import Any
 
 import faust
 import orjson
-from tripwire_sdk import topics
+from tripwire_sdk import names
 
 from sinks.clickhouse import ClickHouseSink, ClickHouseStore, ReadModel, Table, tables
 from streams.checkpoint import Checkpointer, KafkaSide, OffsetTracker, profile_from_text
 from streams.config import JudgeConfig, WorkerConfig
 from streams.ingest import Ingestor, IngestResult, Message
-from streams.monitor import PREDICTION_COLUMN, Monitor, entity_key
+from streams.monitor import Monitor, entity_key
 from streams.outputs import stored
 from streams.reference import build_profile
 
@@ -81,7 +81,7 @@ class Worker:
     def use_store(self, store: ClickHouseStore) -> None:
         """Write to and read from ``store`` (the worker opens its own; tests pass one)."""
         self.store, self.sink = store, ClickHouseSink(store)
-        self.read_model = ReadModel(store, prediction_key=PREDICTION_COLUMN)
+        self.read_model = ReadModel(store)
 
     async def snapshot(self) -> bool:
         """Checkpoint every entity changed since its last checkpoint; True when any was."""
@@ -178,7 +178,7 @@ class Worker:
     async def publish(self, outputs: list[dict[str, Any]]) -> None:
         """Send monitor outputs (signals, alerts, triggers) to their topics, then store them."""
         for record in outputs:  # references (profiles) are stored only, not published
-            topic = self.topics.get(topics.OUTPUT_BY_KIND.get(record.get("kind", "signal"), ""))
+            topic = self.topics.get(names.OUTPUT_BY_KIND.get(record.get("kind", "signal"), ""))
             if topic is not None:
                 await topic.send(key=str(record.get("entity", "")).encode(),
                                  value=_dumps(record))
@@ -194,7 +194,7 @@ class Worker:
 
     async def _deadletter(self, records: list[dict[str, Any]]) -> None:
         """Dead letters to their topic (docs/contracts.md) and their table."""
-        topic = self.topics.get(topics.DEADLETTER)
+        topic = self.topics.get(names.DEADLETTER)
         for record in records:
             log.warning("dead letter %s:%s:%s: %s", record["source_topic"],
                         record["partition"], record["offset"], record["reason"])

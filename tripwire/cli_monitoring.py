@@ -123,12 +123,12 @@ def _webhooks(from_config: Any, config: dict[str, Any]) -> Any:
 
 def cmd_triggers_tail(args: argparse.Namespace) -> int:
     from kafka import KafkaConsumer
-    from tripwire_sdk import topics
+    from tripwire_sdk import names
 
     from tripwire.settings import load_settings
 
     settings = load_settings(args.config)
-    consumer = KafkaConsumer(topics.TRIGGERS, bootstrap_servers=settings.bootstrap,
+    consumer = KafkaConsumer(names.TRIGGERS, bootstrap_servers=settings.bootstrap,
                              auto_offset_reset="earliest" if args.from_start else "latest",
                              enable_auto_commit=False, group_id=None)
     print(f"waiting for triggers on {settings.bootstrap} (Ctrl-C to stop)", file=sys.stderr)

@@ -12,7 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tripwire_sdk import topics
+from tripwire_sdk import names
 
 from tripwire.errors import StackError
 from tripwire.lifecycle import child_preexec, describe_pid, port_owner
@@ -104,7 +104,7 @@ class EmbeddedBroker:
         self.stop()
 
 
-def ensure_topics(bootstrap: str, partitions: int, names: tuple[str, ...] = topics.ALL,
+def ensure_topics(bootstrap: str, partitions: int, wanted: tuple[str, ...] = names.ALL,
                   timeout: float = 20.0) -> list[str]:
     """Create missing topics; return the names created. Existing topics are left alone."""
     from kafka.admin import KafkaAdminClient, NewTopic
@@ -123,11 +123,11 @@ def ensure_topics(bootstrap: str, partitions: int, names: tuple[str, ...] = topi
             time.sleep(0.5)
     try:
         existing = set(admin.list_topics())
-        missing = [t for t in names if t not in existing]
+        missing = [t for t in wanted if t not in existing]
         if missing:
             try:
                 admin.create_topics([NewTopic(t, partitions, 1,
-                                              topic_configs=topics.TOPIC_CONFIGS.get(t, {}))
+                                              topic_configs=names.TOPIC_CONFIGS.get(t, {}))
                                      for t in missing])
             except TopicAlreadyExistsError:
                 pass

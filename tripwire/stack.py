@@ -218,12 +218,12 @@ class Stack:
         at most until ``until``. Tansu reports a partition's end as its last batch's base
         offset + 1, so "handled an offset >= end - 1" means drained on Tansu and on Kafka."""
         from kafka import KafkaConsumer, TopicPartition
-        from tripwire_sdk import topics
+        from tripwire_sdk import names
 
         try:
             consumer = KafkaConsumer(bootstrap_servers=self.settings.bootstrap,
                                      request_timeout_ms=2000)
-            tps = [TopicPartition(t, p) for t in topics.INPUT
+            tps = [TopicPartition(t, p) for t in names.INPUT
                    for p in range(self.settings.partitions)]
             ends = {f"{tp.topic}/{tp.partition}": end
                     for tp, end in consumer.end_offsets(tps).items() if end > 0}

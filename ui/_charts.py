@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeVar
 import altair as alt
 import numpy as np
 import pandas as pd
+from tripwire_sdk.names import PREDICTION_COLUMN
 
 from ui._common import utc
 
@@ -138,7 +139,7 @@ def drift_heatmap(df: pd.DataFrame, domain: tuple[float, float] | None,
 
     ``df``: feature, start, end (datetimes), score, value, threshold, method, when.
     """
-    order = sorted(df["feature"].unique(), key=lambda f: (f == "__prediction__", f))
+    order = sorted(df["feature"].unique(), key=lambda f: (f == PREDICTION_COLUMN, f))
     rect = alt.Chart(df).mark_rect(stroke="white", strokeWidth=0.6).encode(
         x=x_time("start", domain), x2="end:T",
         y=alt.Y("feature:N", sort=order, title="feature",

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import streamlit as st
+from tripwire_sdk.names import PREDICTION_COLUMN
 
 __all__ = ["EMIT_LLM", "EMIT_PREDICTION", "ago", "alert_line", "compact", "dim_label",
            "entity_health", "fmt_num", "fmt_value", "health_badge", "metric_label", "pick_entity",
@@ -58,7 +59,7 @@ def metric_label(metric: str) -> str:
 
 def dim_label(dimension: str) -> str:
     """A dimension as shown: the prediction column reads ``prediction``."""
-    return "prediction" if dimension == "__prediction__" else dimension
+    return "prediction" if dimension == PREDICTION_COLUMN else dimension
 
 
 def utc(ts: float | None) -> str:

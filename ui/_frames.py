@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
+from tripwire_sdk.names import PREDICTION_COLUMN
 
 from ui._charts import to_datetime, with_time
 from ui._common import metric_label
@@ -44,7 +45,7 @@ def drift_cells(df: pd.DataFrame) -> pd.DataFrame:
     if d.empty:
         return d.assign(feature=[], method=[], score=[])
     d["method"] = d["metric"].str[6:]
-    d["feature"] = d["dimension"].replace("__prediction__", "prediction")
+    d["feature"] = d["dimension"].replace(PREDICTION_COLUMN, "prediction")
     thr = d["threshold"].astype(float)
     val = d["value"].astype(float)
     pval = d["method"].isin(P_VALUE_METHODS)
@@ -104,7 +105,7 @@ def prediction_shares(per_window: Sequence[tuple[float, float, list[dict[str, An
     for start, end, feats in per_window:
         if not feats:
             continue
-        counts = pd.Series([str(f.get("__prediction__")) for f in feats]).value_counts()
+        counts = pd.Series([str(f.get(PREDICTION_COLUMN)) for f in feats]).value_counts()
         for category, count in counts.items():
             rows.append({"window_start": start, "window_end": end, "category": category,
                          "share": count / len(feats), "n": len(feats)})

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from tripwire_sdk.names import PREDICTION_COLUMN
 
 from ui import _client
 from ui._charts import distribution, drift_heatmap, lines, share_over_time
@@ -50,7 +51,7 @@ def data_quality(df: pd.DataFrame, dom: Any, marks: pd.DataFrame) -> None:
     if q.empty:
         st.caption("Data quality: no missing values and no unseen categories in any window.")
         return
-    q["series"] = q["dimension"].replace("__prediction__", "prediction") + " · " + [
+    q["series"] = q["dimension"].replace(PREDICTION_COLUMN, "prediction") + " · " + [
         metric_label(m) for m in q["metric"]]
     st.altair_chart(lines(q, y_title="share", domain=dom, markers=marks,
                           thresholds=[0.1], height=110, y_format="%"), width="stretch")
@@ -58,10 +59,10 @@ def data_quality(df: pd.DataFrame, dom: Any, marks: pd.DataFrame) -> None:
 
 def _pick_feature(cells: pd.DataFrame) -> str:
     latest = cells[cells["window_end"] == cells["window_end"].max()]
-    features = sorted(cells["dimension"].unique(), key=lambda f: (f == "__prediction__", f))
+    features = sorted(cells["dimension"].unique(), key=lambda f: (f == PREDICTION_COLUMN, f))
     worst = latest.sort_values("score", ascending=False)["dimension"].iloc[0]
     return st.selectbox("Feature", features, index=features.index(worst),
-                        format_func=lambda f: "prediction" if f == "__prediction__" else f,
+                        format_func=lambda f: "prediction" if f == PREDICTION_COLUMN else f,
                         help="Defaults to the most drifted feature of the latest window.")
 
 

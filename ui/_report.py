@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from tripwire_sdk.names import PREDICTION_COLUMN, TS_COLUMN
 
 __all__ = ["DriftReport", "build_report", "frame", "safe_html"]
 
-PREDICTION = "__prediction__"
+PREDICTION = PREDICTION_COLUMN
 # Evidently inlines its data as raw JSON in a <script>: a feature value "</script><script>..."
 # would run in the viewer's browser. JSON text has no <, > or & outside strings, and inside
 # strings their \u escapes mean the same, so escaping them in the data is lossless.
@@ -35,7 +36,7 @@ class DriftReport:
 def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Feature rows as a frame; the prediction column is named ``prediction`` and the event
     time the API adds (``__ts__``) is not a feature."""
-    return pd.DataFrame(rows).drop(columns=["__ts__"], errors="ignore").rename(
+    return pd.DataFrame(rows).drop(columns=[TS_COLUMN], errors="ignore").rename(
         columns={PREDICTION: "prediction"})
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .topics import BY_EVENT_TYPE
+from .names import BY_EVENT_TYPE
 
 SCHEMA_VERSION = 1
 TOPICS: dict[str, str] = dict(BY_EVENT_TYPE)  # event type -> its input topic

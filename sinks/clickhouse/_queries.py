@@ -28,9 +28,8 @@ __all__ = ["ReadModel"]
 class ReadModel:
     """Named read queries over a :class:`ClickHouseStore`."""
 
-    def __init__(self, store: ClickHouseStore, prediction_key: str = "__prediction__") -> None:
+    def __init__(self, store: ClickHouseStore) -> None:
         self.store = store
-        self.prediction_key = prediction_key
 
     def stats(self) -> dict[str, int]:
         """Distinct stored events per kind, and dead-lettered messages."""
@@ -86,4 +85,4 @@ class ReadModel:
     def features(self, model: str, start: float, end: float,
                  limit: int = 20000) -> list[dict[str, Any]]:
         """Raw feature dicts (plus the prediction and ``__ts__``) of a model in a time range."""
-        return predictions.features(self.store, model, start, end, limit, self.prediction_key)
+        return predictions.features(self.store, model, start, end, limit)

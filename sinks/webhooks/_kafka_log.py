@@ -13,7 +13,7 @@ import logging
 import threading
 from typing import Any
 
-from tripwire_sdk import topics
+from tripwire_sdk import names
 
 from ._log import ROW_FIELDS
 
@@ -21,7 +21,7 @@ __all__ = ["KafkaDeliveryLog", "DELIVERIES_TOPIC"]
 
 log = logging.getLogger("tripwire.webhooks")
 
-DELIVERIES_TOPIC = topics.DELIVERIES
+DELIVERIES_TOPIC = names.DELIVERIES
 
 
 class KafkaDeliveryLog:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from tripwire_sdk import topics
+from tripwire_sdk import names
 
 from sinks.webhooks import (
     Deliverer,
@@ -29,8 +29,8 @@ from sinks.webhooks import (
 __all__ = ["TOPICS", "DeliveryPipeline", "EventClock", "OffsetTracker"]
 
 log = logging.getLogger("tripwire.delivery")
-TOPICS = (topics.ALERTS, topics.TRIGGERS)
-_KIND_BY_TOPIC = {topics.ALERTS: "alert", topics.TRIGGERS: "trigger"}
+TOPICS = (names.ALERTS, names.TRIGGERS)
+_KIND_BY_TOPIC = {names.ALERTS: "alert", names.TRIGGERS: "trigger"}
 Token = tuple[str, int, int]  # (topic, partition, offset)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from tripwire_sdk import records
+from tripwire_sdk.names import PREDICTION_COLUMN
 
 from detectors.accuracy import AccuracyWindow, DecayDetector, LabelJoin
 from detectors.drift import MeanShiftBurst, ReferenceProfile, WindowChange, compare, window_means
@@ -25,7 +26,6 @@ from streams.monitor._window import Window, numeric_values
 
 __all__ = ["LatencyWindow", "ModelMonitor", "PREDICTION_COLUMN"]
 
-PREDICTION_COLUMN = "__prediction__"
 _ACCURACY_METRICS = ("accuracy", "precision", "recall", "f1", "logloss", "auc", "mae", "rmse",
                      "label.coverage", "label.latency_s")
 

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient
-from tripwire_sdk import topics
+from tripwire_sdk import names
 from tripwire_sdk.events import validate
 
 from streams.monitor import Monitor
@@ -57,7 +57,7 @@ def send(bootstrap: str, events: list[dict[str, Any]], per_message: int = 100) -
 
     def flush(key: tuple[str, str]) -> None:
         batch = groups.pop(key)
-        futures.append(producer.send(topics.BY_EVENT_TYPE[key[1]], key=key[0].encode(),
+        futures.append(producer.send(names.BY_EVENT_TYPE[key[1]], key=key[0].encode(),
                                      value=orjson.dumps(batch)))
 
     for event in events:
@@ -141,7 +141,7 @@ def check_against_replay(bootstrap: str, stream: Stream) -> dict[str, dict[str, 
     after the change, within one window of replay's; drift windows identical (nothing lost,
     nothing counted twice); no alert state change twice. Returns the delays per model."""
     want = expected(stream.events)
-    got_triggers = by_model(read_topic(bootstrap, topics.TRIGGERS), "trigger")
+    got_triggers = by_model(read_topic(bootstrap, names.TRIGGERS), "trigger")
     want_triggers = by_model(want, "trigger")
     delays = {}
     for model in MODELS:
@@ -152,9 +152,9 @@ def check_against_replay(bootstrap: str, stream: Stream) -> dict[str, dict[str, 
         assert abs(got[0]["ts"] - replayed) <= WINDOW_S, (model, got[0]["ts"], replayed)
         delays[model] = {"failover_s": got[0]["ts"] - change_ts(model),
                          "replay_s": replayed - change_ts(model)}
-    signals = read_topic(bootstrap, topics.SIGNALS)
+    signals = read_topic(bootstrap, names.SIGNALS)
     assert drift_windows(signals) == drift_windows(want)
-    alerts = read_topic(bootstrap, topics.ALERTS)
+    alerts = read_topic(bootstrap, names.ALERTS)
     changes = [(a["alert_id"], a["state"], a["ts"]) for a in alerts]
     assert len(changes) == len(set(changes)), "an alert state change was published twice"
     return delays

@@ -21,7 +21,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "detectors": frozenset({"detectors", "tripwire_sdk"}),
     "sinks": frozenset({"sinks", "tripwire_sdk"}),
     "streams": frozenset({"streams", "detectors", "sinks", "tripwire_sdk"}),
-    "ui": frozenset({"ui"}),
+    "ui": frozenset({"ui", "tripwire_sdk"}),  # the wire's names (stdlib-only constants)
 }
 SOURCES = {"tripwire_sdk": ROOT / "sdk" / "tripwire_sdk", "detectors": ROOT / "detectors",
            "sinks": ROOT / "sinks", "streams": ROOT / "streams", "ui": ROOT / "ui"}

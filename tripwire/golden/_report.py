@@ -46,7 +46,7 @@ def print_table(record: dict[str, Any], args: argparse.Namespace) -> None:
 def publish(record: dict[str, Any], bootstrap: str, timeout_s: float = 5.0) -> bool:
     """Send the record to ``tripwire.golden`` (key = app); a warning on stderr, not an error,
     when the broker cannot be reached: the verdict stands either way."""
-    from tripwire_sdk.topics import GOLDEN
+    from tripwire_sdk.names import GOLDEN
 
     try:
         from kafka import KafkaProducer

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from tripwire_sdk.names import PREDICTION_COLUMN, TS_COLUMN
 
 from sinks.clickhouse._store import ClickHouseStore
 from sinks.clickhouse._table import RMT, Table, from_json
@@ -47,9 +48,9 @@ def model_summaries(store: ClickHouseStore) -> list[dict[str, Any]]:
 
 
 def features(store: ClickHouseStore, model: str, start: float, end: float,
-             limit: int, prediction_key: str) -> list[dict[str, Any]]:
-    """Raw feature dicts of a model in an event-time range, each with its prediction (under
-    ``prediction_key``) and ``__ts__``."""
+             limit: int) -> list[dict[str, Any]]:
+    """Raw feature dicts of a model in an event-time range, each with its prediction and time
+    under the reserved names (``tripwire_sdk.names``)."""
     rows = store.query(
         "SELECT features, prediction, ts FROM predictions FINAL WHERE model = {m:String} "
         "AND ts >= {s:Float64} AND ts < {e:Float64} ORDER BY ts LIMIT {limit:UInt32}",
@@ -57,7 +58,7 @@ def features(store: ClickHouseStore, model: str, start: float, end: float,
     out = []
     for r in rows:
         feats = from_json(r["features"], {})
-        feats[prediction_key] = from_json(r["prediction"], None)
-        feats["__ts__"] = r["ts"]
+        feats[PREDICTION_COLUMN] = from_json(r["prediction"], None)
+        feats[TS_COLUMN] = r["ts"]
         out.append(feats)
     return out

@@ -1,16 +1,18 @@
-"""Names of Tripwire's Kafka topics: the one place they are spelled.
+"""Names Tripwire reserves: its Kafka topics and the column names it adds to a model's own.
+The one place they are spelled.
 
 Input topics carry events (keyed by model or app); the output topics carry the monitor's
 records (docs/contracts.md) for anyone to consume; ``CHECKPOINTS`` is the worker's own
-compacted state topic.
+compacted state topic. ``PREDICTION_COLUMN`` is the model's prediction seen as one more column
+(drift signals' ``dimension``, the features API); ``TS_COLUMN`` carries an event's time beside
+its features in the features API.
 """
 
 from __future__ import annotations
 
-__all__ = ["ALERTS", "ALL", "CHECKPOINTS", "DEADLETTER", "DELIVERIES", "GOLDEN", "INPUT",
-           "LABELS", "LLM",
-           "OUTPUT_BY_KIND", "PREDICTIONS", "SIGNALS", "TOPIC_CONFIGS", "TRIGGERS",
-           "BY_EVENT_TYPE"]
+__all__ = ["ALERTS", "ALL", "BY_EVENT_TYPE", "CHECKPOINTS", "DEADLETTER", "DELIVERIES", "GOLDEN",
+           "INPUT", "LABELS", "LLM", "OUTPUT_BY_KIND", "PREDICTIONS", "PREDICTION_COLUMN",
+           "SIGNALS", "TOPIC_CONFIGS", "TRIGGERS", "TS_COLUMN"]
 
 PREDICTIONS = "tripwire.predictions"
 LABELS = "tripwire.labels"
@@ -35,3 +37,6 @@ TOPIC_CONFIGS: dict[str, dict[str, str]] = {
     CHECKPOINTS: {"cleanup.policy": "compact", "segment.ms": "600000",
                   "min.cleanable.dirty.ratio": "0.1", "max.message.bytes": "1048588"},
 }
+
+PREDICTION_COLUMN = "__prediction__"
+TS_COLUMN = "__ts__"
