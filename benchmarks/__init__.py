@@ -8,11 +8,15 @@ __all__ = ["run_bench"]
 
 
 def run_bench(what: str, settings: Any = None, quick: bool = False) -> dict[str, Any]:
-    """Run one benchmark (``ingest``, ``drift``, ``llm``, ``safety``) or ``all``; return its
-    figures."""
+    """Run one benchmark (``ingest``, ``latency``, ``drift``, ``llm``, ``safety``) or ``all``;
+    return its figures."""
     if what == "all":
         return {name: run_bench(name, settings, quick)
-                for name in ("ingest", "drift", "llm", "safety")}
+                for name in ("ingest", "latency", "drift", "llm", "safety")}
+    if what == "latency":
+        from benchmarks.latency import bench_latency
+        return bench_latency(backlog=10_000 if quick else 40_000,
+                             seconds=6.0 if quick else 20.0)
     if what == "safety":
         from benchmarks.safety import run as safety
         return safety(quick=quick)

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import yaml
 from tripwire_sdk import names
 
 from tripwire.settings import load_settings
@@ -52,15 +53,31 @@ def _free_port() -> int:
 
 
 class _Run:
-    """A throwaway stack (broker + one worker, no UI) in a temporary directory."""
+    """A throwaway stack (broker + one worker, no UI) in a temporary directory; ``config``
+    (a tripwire.yaml as a dict) is what the worker reads."""
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        self.config = config
 
     def __enter__(self) -> _Run:
         self.tmp = Path(tempfile.mkdtemp(prefix="tripwire-bench-"))
-        self.settings = load_settings(
-            data_dir=self.tmp, embedded_kafka_port=_free_port(), api_port=_free_port(),
-            ui_port=_free_port(), kafka_bootstrap=None, clickhouse_dsn=None)
-        self.stack = Stack(self.settings, with_ui=False, echo=lambda line: None)
-        self.stack.start()
+        before = os.environ.get("TRIPWIRE_CONFIG")
+        if self.config is not None:
+            path = self.tmp / "tripwire.yaml"
+            path.write_text(yaml.safe_dump(self.config))
+            os.environ["TRIPWIRE_CONFIG"] = str(path)
+        try:
+            self.settings = load_settings(
+                data_dir=self.tmp, embedded_kafka_port=_free_port(), api_port=_free_port(),
+                ui_port=_free_port(), kafka_bootstrap=None, clickhouse_dsn=None)
+            self.stack = Stack(self.settings, with_ui=False, echo=lambda line: None)
+            self.stack.start()
+        finally:
+            if self.config is not None:
+                if before is None:
+                    os.environ.pop("TRIPWIRE_CONFIG", None)
+                else:
+                    os.environ["TRIPWIRE_CONFIG"] = before
         return self
 
     def stats(self) -> dict[str, int]:
@@ -125,6 +142,14 @@ def _emit_timed(emit: Callable[[int], Any], n: int) -> list[int]:
 def _pct(laps: list[int], q: float) -> float:
     ordered = sorted(laps)
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000, 2)
+
+
+def _pct_ms(seconds: list[float], q: float) -> float | None:
+    """Quantile ``q`` of durations in seconds, as milliseconds (None without any)."""
+    if not seconds:
+        return None
+    ordered = sorted(seconds)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
 
 
 def bench_ingest(n: int = 200_000, timeout: float = 600) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import orjson
 from tripwire_sdk import names
 
 from sinks.clickhouse import tables
+from streams._faust import adjust_consumer
 from streams.api import _authorized, install_api, install_post
 from streams.checkpoint import KafkaSide
 from streams.config import WorkerConfig
@@ -61,10 +62,10 @@ def create_app(config: WorkerConfig, worker: Worker | None = None) -> tuple[faus
         stream_wait_empty=False,
         # No Faust tables (state moves through streams.checkpoint), so no standbys: with the
         # default of 1, Faust's sticky assignor lets a joining worker idle while others keep
-        # ceil(partitions / workers) each. See _copartitioned_assignment for the assignor.
+        # ceil(partitions / workers) each. See streams._faust for the assignor.
         table_standby_replicas=0,
     )
-    _copartitioned_assignment()
+    adjust_consumer()
     worker = worker or Worker(config)
     for name in _OUTPUT_TOPICS:
         worker.topics[name] = app.topic(name, value_serializer="raw", key_serializer="raw",
@@ -128,20 +129,6 @@ def create_app(config: WorkerConfig, worker: Worker | None = None) -> tuple[faus
                        "otlp": lambda rm, q: dict(otlp.counters)})
     install_post(app, "references", worker.set_reference, token)
     return app, worker
-
-
-def _copartitioned_assignment() -> None:
-    """Keep every input topic's partition p on one worker.
-
-    Without standby replicas faust-streaming 0.15 hands partitions out with aiokafka's
-    round-robin assignor, which deals ``predictions[p]`` and ``labels[p]`` to different
-    workers: a model's labels would then miss its predictions and its state would have no
-    single owner. Range assignment over topics with equal partition counts gives each worker
-    the same partition numbers of every topic (Kafka's classic co-partitioning), balanced."""
-    import faust.transport.drivers.aiokafka as driver
-    from aiokafka.coordinator.assignors.range import RangePartitionAssignor
-
-    driver.RoundRobinPartitionAssignor = RangePartitionAssignor  # type: ignore[misc]
 
 
 def _follow_partitions(app: faust.App, worker: Worker, config: WorkerConfig) -> None:

@@ -143,7 +143,7 @@ def build_parser(commands: dict[str, Command] | None = None) -> argparse.Argumen
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("bench", help="repeatable measurements (prints JSON)")
-    p.add_argument("what", choices=["ingest", "drift", "llm", "safety", "all"])
+    p.add_argument("what", choices=["ingest", "latency", "drift", "llm", "safety", "all"])
     p.add_argument("--json", action="store_true", help="one line of JSON")
     p.add_argument("--quick", action="store_true", help="smaller run (smoke test)")
     p.set_defaults(func=cmd_bench)

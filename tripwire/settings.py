@@ -124,7 +124,8 @@ class Settings(BaseSettings):
         True, description="store prompts/responses of LLM events: true, false, or redacted "
         "(PII and secrets masked)")
     ingest_batch: int = Field(5000, ge=1)
-    ingest_within_s: float = Field(0.5, gt=0)
+    ingest_within_s: float = Field(0.1, gt=0, description="a batch closes this long after its "
+                                   "first message (or at ingest_batch messages)")
     log_level: str = "INFO"
     worker_id: str = Field(default_factory=socket.gethostname,
                            description="not used any more (monitor state is kept per entity "
