@@ -135,11 +135,23 @@ class Worker:
                 self.positions[key] = offset
 
     def _admitted(self, result: IngestResult) -> list[dict[str, Any]]:
-        """The events whose entity's state does not hold them yet (see ``OffsetTracker``)."""
-        admit = self.tracker.admit
-        return [event for event, (topic, partition, offset) in zip(result.events,
-                                                                    result.origins, strict=True)
-                if admit(entity_key(event), topic, partition, offset)]
+        """The events whose entity's state does not hold them yet (see ``OffsetTracker``),
+        asked once per run of one message's events of one entity (the SDK's messages carry
+        one model's or app's events)."""
+        admit, events, origins = self.tracker.admit, result.events, result.origins
+        out: list[dict[str, Any]] = []
+        i, n = 0, len(events)
+        while i < n:
+            origin, key = origins[i], entity_key(events[i])
+            field = "app" if key[0] == "app" else "model"
+            j = i + 1
+            while j < n and origins[j] is origin and events[j].get(field) == key[1] and \
+                    (events[j]["type"] == "llm") == (key[0] == "app"):
+                j += 1
+            if admit(key, *origin, events=j - i):
+                out += events[i:j]
+            i = j
+        return out
 
     def _catch_up(self, messages: list[Message]) -> int:
         """Fold into the monitor what a partition's previous owner processed after its last

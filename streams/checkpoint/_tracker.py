@@ -36,9 +36,10 @@ class OffsetTracker:
         self._batch: list[tuple[EntityKey, str, int, int]] = []  # admitted, not yet settled
         self.counters = {"redelivered": 0, "foreign_partition": 0}
 
-    def admit(self, key: EntityKey, topic: str, partition: int, offset: int) -> bool:
-        """Record one event of the current batch; False when the entity's state already
-        holds it."""
+    def admit(self, key: EntityKey, topic: str, partition: int, offset: int,
+              events: int = 1) -> bool:
+        """Record ``events`` events of one message for one entity in the current batch;
+        False when the entity's state already holds them."""
         home = self.partition.setdefault(key, partition)
         if home != partition:
             self.counters["foreign_partition"] += 1
@@ -50,7 +51,7 @@ class OffsetTracker:
             self.counters["redelivered"] += 1
             return False
         self._batch.append((key, topic, partition, offset))
-        self.changes[key] = self.changes.get(key, 0) + 1
+        self.changes[key] = self.changes.get(key, 0) + events
         return True
 
     def settle(self) -> None:
