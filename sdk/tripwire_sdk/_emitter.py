@@ -9,13 +9,15 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._build import make_label, make_llm, make_prediction
-from ._encode import encode_event
+from ._build import make_label, make_llm, prediction_event
+from ._defer import DEFER_MAX, deferrable
+from ._encode import encode_event, fast_encoder
 from ._lifecycle import kafka_importable, orphan, track, untrack, warn_noop
 from ._pipe import Pipe
 from ._ratelog import RateLimitedLog, logger
-from ._schema import DEFAULT_LIMITS, TOPICS, EventError, Limits
+from ._schema import DEFAULT_LIMITS, EventError, Limits
 from ._sender import Sender, producer_settings
+from .topics import LABELS, LLM, PREDICTIONS
 
 ENV_BOOTSTRAP = "TRIPWIRE_KAFKA_BOOTSTRAP"
 ENV_SERVICE = "TRIPWIRE_SERVICE"
@@ -73,6 +75,8 @@ class Emitter:
         self._linger_ms = 0 if linger_ms == 0 else _positive(linger_ms, 20, "linger_ms")
         self._producer_config = _mapping(producer_config, "producer_config")
         self._flush_at_exit = bool(flush_at_exit)
+        # Without orjson, encoding costs a call ~15 us: leave it to the sender when _defer may.
+        self._defer = not fast_encoder()
         self._log = RateLimitedLog(10.0)
         self._start_lock = threading.Lock()
         self._closed = False
@@ -102,13 +106,12 @@ class Emitter:
         if self._noop or self._closed:
             return self._drop_call()
         try:
-            event = make_prediction(
-                model, features, prediction, model_version=model_version, score=score,
-                prediction_id=prediction_id, latency_ms=latency_ms, event_id=event_id, ts=ts,
-                service=self._service, limits=self._limits)
+            event = prediction_event(model, features, prediction, model_version, score,
+                                     prediction_id, latency_ms, event_id, ts, self._service,
+                                     self._limits, self._defer)  # copied only if left queued
         except Exception as err:
             return self._invalid(err)
-        return self._put(event)
+        return self._put(event, PREDICTIONS, event["model"])
 
     def label(self, model: str, prediction_id: str, label: Any, *,
               event_id: str | None = None, ts: Any = None) -> str:
@@ -120,7 +123,7 @@ class Emitter:
                                service=self._service, limits=self._limits)
         except Exception as err:
             return self._invalid(err)
-        return self._put(event)
+        return self._put(event, LABELS, event["model"])
 
     def llm(self, app: str, prompt_version: str, llm_model: str, prompt: str, response: str, *,
             context: Sequence[str] | None = None, usage: Mapping[str, int] | None = None,
@@ -136,20 +139,24 @@ class Emitter:
                 service=self._service, limits=self._limits)
         except Exception as err:
             return self._invalid(err)
-        return self._put(event)
+        return self._put(event, LLM, event["app"])
 
-    def _put(self, event: dict[str, Any]) -> str:
+    def _put(self, event: dict[str, Any], topic: str, key: str) -> str:
         try:
-            data = encode_event(event)
-            kind = event["type"]
-            if data is None or len(data) > self._limits.max_event_bytes:
-                problem = "not JSON-serializable" if data is None else "larger than max_event_bytes"
-                return self._invalid(EventError(f"{kind}: event {problem}"))
+            pipe = self._pipe
+            limit = self._limits.max_event_bytes
+            if self._defer and len(pipe.queue) < DEFER_MAX and deferrable(event, limit):
+                data: bytes | dict[str, Any] | None = event  # the sender encodes it
+            else:
+                data = encode_event(event)
+                if data is None or len(data) > limit:
+                    problem = "not JSON-serializable" if data is None else \
+                        "larger than max_event_bytes"
+                    return self._invalid(EventError(f"{event['type']}: event {problem}"))
             if self._sender is None:
                 self._start()
-            key = event["app"] if kind == "llm" else event["model"]
-            if self._pipe.put((TOPICS[kind], key, data)):
-                return event["event_id"]
+            if pipe.put((topic, key, data)):
+                return event["event_id"]  # type: ignore[no-any-return]
             self._log.warn("full", "tripwire_sdk: queue full or closed (max_queue=%(detail)s), "
                            "dropped %(count)d events", detail=str(self._max_queue))
         except Exception:

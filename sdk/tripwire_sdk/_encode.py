@@ -1,8 +1,10 @@
-"""Event serialization (caller thread) and packing into JSON-array messages (sender thread).
+"""Event serialization and packing into JSON-array messages.
 
-Events are encoded when they are emitted: the queue then holds compact ``(topic, key, bytes)``
-tuples that the garbage collector skips, instead of dicts that it would scan again and again
-while the broker is away (measured: full collections of 20-90 ms in the host with a dict queue).
+An event is encoded on the caller's thread (``encode_event``) unless ``_defer.deferrable``
+lets the sender thread do it (``encode_messages``), which takes that cost off the call. Encoded
+events are compact ``bytes`` that the garbage collector skips; a queue of dicts would be
+scanned again and again while the broker is away (measured: full collections of 20-90 ms in the
+host), hence ``_defer.DEFER_MAX``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ except ImportError:  # pragma: no cover - depends on the environment
     _orjson = None
 
 _ORJSON_OPTS = 0 if _orjson is None else _orjson.OPT_SERIALIZE_NUMPY
+
+
+def fast_encoder() -> bool:
+    """True when orjson is there: encoding on the call costs about what ``_defer`` checks cost."""
+    return _orjson is not None
 
 
 def _default(obj: Any) -> Any:
@@ -49,21 +56,25 @@ _ASCII = json.JSONEncoder(separators=(",", ":"), allow_nan=False, default=_defau
 
 
 def _clean_features(event: dict) -> bool:
-    """NaN/inf feature values mean 'missing': make them null. True when something changed."""
+    """NaN/inf feature values mean 'missing': give the event a copy of its features with them
+    as None (the dict may still be the caller's). True when something changed."""
     features = event.get("features")
-    changed = False
-    if isinstance(features, dict):
-        for key, value in features.items():
-            if isinstance(value, float) and not isfinite(value):
-                features[key] = None
-                changed = True
+    if not isinstance(features, dict):
+        return False
+    clean, changed = {}, False
+    for key, value in features.items():
+        if isinstance(value, float) and not isfinite(value):
+            value, changed = None, True
+        clean[key] = value
+    if changed:
+        event["features"] = clean
     return changed
 
 
 def encode_event(event: dict) -> bytes | None:
     """One event as compact UTF-8 JSON (NaN/inf features as null), or None when impossible.
 
-    May replace non-finite feature values in ``event["features"]`` (the builders' own copy)."""
+    May replace ``event["features"]`` by a copy without the non-finite values."""
     if _orjson is not None:
         try:  # NaN/inf become null; the result is copied: orjson keeps ~8 KB per object
             return bytes(memoryview(_orjson.dumps(event, default=_default, option=_ORJSON_OPTS)))
@@ -84,6 +95,32 @@ def encode_event(event: dict) -> bytes | None:
         return text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates: \u-escape them so the JSON stays valid
         return _ASCII.encode(event).encode("ascii")
+
+
+def encode_messages(parts: list[bytes | dict], max_events: int,
+                    max_bytes: int) -> tuple[list[tuple[bytes, int]], int]:
+    """``pack`` the parts of one (topic, key), encoding the events left unencoded by callers.
+    Returns the messages and the number of events that could not be encoded or could not fit
+    in a message alone (``len + 2 > max_bytes``)."""
+    data: list[bytes] = []
+    failed = 0
+    for part in parts:
+        if type(part) is not bytes:
+            part = _encode_deferred(part)  # type: ignore[arg-type]
+        if part is None or len(part) + 2 > max_bytes:
+            failed += 1
+        else:
+            data.append(part)
+    return list(pack(data, max_events, max_bytes)), failed
+
+
+def _encode_deferred(event: dict) -> bytes | None:
+    if _orjson is not None:  # the result is joined at once: no need to trim orjson's buffer
+        try:
+            return _orjson.dumps(event, option=_ORJSON_OPTS)  # type: ignore[no-any-return]
+        except Exception:
+            pass
+    return encode_event(event)
 
 
 def pack(parts: list[bytes], max_events: int, max_bytes: int) -> Iterator[tuple[bytes, int]]:

@@ -11,7 +11,8 @@ import threading
 from collections import deque
 from typing import Any
 
-Item = tuple[str, str, bytes]  # (topic, key, encoded event)
+# (topic, key, event): encoded, or a dict left to the sender to encode (see _defer)
+Item = tuple[str, str, "bytes | dict[str, Any]"]
 
 
 class Pipe:
@@ -33,15 +34,15 @@ class Pipe:
         """Queue one encoded event from a caller thread. False (counted as dropped) when closed
         or when ``max_queue`` events are already unsettled (queued or in Kafka's buffer)."""
         with self.lock:
-            self.emitted += 1
-            if self.closed or self.emitted - self.sent - self.dropped > self.max_queue:
+            emitted = self.emitted = self.emitted + 1
+            if self.closed or emitted - self.sent - self.dropped > self.max_queue:
                 self.dropped += 1
                 return False
             queue = self.queue
             queue.append(item)
-            was_empty = len(queue) == 1
-        if was_empty:
-            self.wake.set()
+            if len(queue) > 1:  # the sender was woken by the first one
+                return True
+        self.wake.set()
         return True
 
     def drop_call(self) -> None:

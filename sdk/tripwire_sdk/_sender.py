@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ._encode import pack
-from ._pipe import Pipe
+from ._encode import encode_messages
+from ._pipe import Item, Pipe
 from ._ratelog import RateLimitedLog, logger
 from ._schema import Limits
 
@@ -19,7 +19,6 @@ _BACKOFF_MIN, _BACKOFF_MAX = 0.5, 30.0
 _MESSAGE_MARGIN = 1024  # room for the Kafka record overhead and the key
 _TAKE = 5000  # events per round, so that flush and close are noticed quickly
 
-Item = tuple[str, str, bytes]  # (topic, key, encoded event)
 
 
 def producer_settings(bootstrap: str, service: str | None, limits: Limits,
@@ -110,7 +109,7 @@ class Sender(threading.Thread):
         return not self.pipe.abandoned
 
     def _send(self, items: list[Item]) -> None:
-        groups: dict[tuple[str, str], list[bytes]] = {}
+        groups: dict[tuple[str, str], list[bytes | dict]] = {}
         for topic, key, data in items:
             group = groups.get((topic, key))
             if group is None:
@@ -119,7 +118,10 @@ class Sender(threading.Thread):
                 group.append(data)
         for (topic, key), parts in groups.items():
             kbytes = key.encode("utf-8", "surrogatepass")
-            for payload, n in pack(parts, self.batch_size, self.max_message_bytes):
+            messages, failed = encode_messages(parts, self.batch_size, self.max_message_bytes)
+            if failed:
+                self._unencodable(failed)
+            for payload, n in messages:
                 self._produce(topic, kbytes, payload, n)
 
     def _produce(self, topic: str, key: bytes, payload: bytes, n: int) -> None:
@@ -140,6 +142,13 @@ class Sender(threading.Thread):
         self.pipe.settle(n, ok=False)
         self.log.warn("send", "tripwire_sdk: %(count)d events dropped, Kafka send failed "
                       "(%(detail)s)", n=n, detail=describe(err))
+
+    def _unencodable(self, n: int) -> None:
+        """Events handed over unencoded that failed to encode or to fit in a message (a bug:
+        ``_defer`` admits only events that do); counted as dropped."""
+        self.pipe.settle(n, ok=False)
+        self.log.warn("encode", "tripwire_sdk: %(count)d events dropped, could not be encoded "
+                      "within max_message_bytes", n=n)
 
     def _close_producer(self) -> None:
         producer, self.producer = self.producer, None
