@@ -9,7 +9,8 @@ thread and the broker take from it:
 - ``unreachable``: the sender thread exists but cannot connect (events stay queued);
 - ``build``: the caller's own work without any thread (build + encode + a bounded queue put).
 
-Run: ``python -m benchmarks.sdk_emit [n] [runs]``; prints one JSON line per run and setting.
+Run: ``python -m benchmarks.sdk_emit [n] [runs] [settings,...] [emitter options as JSON]``;
+prints one JSON line per run and setting.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ def _payloads(count: int = 4096) -> list[dict[str, float]]:
             for _ in range(count)]
 
 
-_RUSAGE: dict[str, int] = {}  # the timing thread's page faults and context switches, last run
+_RUSAGE: dict[str, Any] = {}  # the timing thread's page faults and context switches, last run
+_CPU: dict[str, float] = {}  # CPU clocks when the timed calls start
+_THREADS: dict[str, float] = {}  # CPU seconds per thread when the timed calls start
 
 
 def time_calls(emit: Callable[[int], Any], n: int,
@@ -85,27 +88,60 @@ def summary(laps: list[int]) -> dict[str, float]:
             "over_20us_pct": round(100 * sum(1 for x in laps if x > 20000) / len(laps), 3)}
 
 
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds (user + system) per thread of this process, by Python thread name (Linux)."""
+    import threading
+
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    out: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        name = names.get(int(tid), f"native-{tid}")
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
 def _emit_loop(emitter: Emitter, n: int) -> list[int]:
     payloads = _payloads()
     t0 = time.time() - n / 1000
     for i in range(2000):  # warm-up (connection, caches); not timed
         emitter.prediction("warmup", payloads[i % 4096], 0, event_id=f"w{i}")
     emitter.flush(30)
+    _CPU.update(thread=time.thread_time(), process=time.process_time())
+    _THREADS.clear()
+    _THREADS.update(thread_cpu())
     return time_calls(lambda i: emitter.prediction(
         "bench-model", payloads[i % 4096], i % 2, score=0.5, model_version="v1",
         event_id=f"e{i}", ts=t0 + i / 1000), n)
 
 
-def _with_broker(n: int) -> tuple[list[int], dict[str, int]]:
+def _with_broker(n: int, **options: Any) -> tuple[list[int], dict[str, int]]:
     from tripwire.embedded import EmbeddedBroker, ensure_topics
 
     with EmbeddedBroker(_free_port()) as broker:
         ensure_topics(broker.bootstrap, 4, (topics.PREDICTIONS,))
         emitter = Emitter(bootstrap=broker.bootstrap, service="bench", max_queue=n + 10,
-                          flush_at_exit=False)
+                          flush_at_exit=False, **options)
         try:
             laps = _emit_loop(emitter, n)
+            caller_s = time.thread_time() - _CPU["thread"]
             emitter.flush(120)
+            _RUSAGE["process_cpu_s"] = round(time.process_time() - _CPU["process"], 3)
+            _RUSAGE["caller_cpu_s"] = round(caller_s, 3)
+            _RUSAGE["other_threads_cpu_us_per_event"] = round(
+                (_RUSAGE["process_cpu_s"] - caller_s) / n * 1e6, 2)
+            _RUSAGE["threads_cpu_s"] = {k: round(v - _THREADS.get(k, 0.0), 2)
+                                        for k, v in thread_cpu().items()
+                                        if v - _THREADS.get(k, 0.0) > 0.005}
             return laps, emitter.stats
         finally:
             emitter.close(10)
@@ -145,9 +181,11 @@ def _build_only(n: int) -> tuple[list[int], dict[str, int]]:
 _RUNNERS = {"broker": _with_broker, "unreachable": _unreachable, "build": _build_only}
 
 
-def bench_sdk_emit(n: int = 200_000, setting: str = "broker") -> dict[str, Any]:
-    """One run of ``n`` timed calls in ``setting`` (one of SETTINGS); figures in us."""
-    laps, stats = _RUNNERS[setting](n)
+def bench_sdk_emit(n: int = 200_000, setting: str = "broker", **options: Any) -> dict[str, Any]:
+    """One run of ``n`` timed calls in ``setting`` (one of SETTINGS); figures in us.
+    ``options`` go to the Emitter (``broker`` only)."""
+    _RUSAGE.clear()
+    laps, stats = _RUNNERS[setting](n, **options)
     return {"setting": setting, "n": n, **summary(laps),
             "load1": round(os.getloadavg()[0], 2), **_RUSAGE, "stats": stats}
 
@@ -156,9 +194,10 @@ def main(argv: list[str]) -> None:
     n = int(argv[0]) if argv else 200_000
     runs = int(argv[1]) if len(argv) > 1 else 3
     settings = argv[2].split(",") if len(argv) > 2 else list(SETTINGS)
+    options = json.loads(argv[3]) if len(argv) > 3 else {}
     for _ in range(runs):
         for setting in settings:
-            print(json.dumps(bench_sdk_emit(n, setting)), flush=True)
+            print(json.dumps(bench_sdk_emit(n, setting, **options)), flush=True)
 
 
 if __name__ == "__main__":

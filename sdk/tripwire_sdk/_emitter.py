@@ -70,6 +70,7 @@ class Emitter:
         self._bootstrap = _setting(bootstrap, ENV_BOOTSTRAP)
         self._service = _setting(service, ENV_SERVICE)
         self._limits = limits if isinstance(limits, Limits) else DEFAULT_LIMITS
+        self._max_event_bytes = self._limits.max_event_bytes
         self._max_queue = _positive(max_queue, 100_000, "max_queue")
         self._batch_size = _positive(batch_size, 500, "batch_size")
         self._linger_ms = 0 if linger_ms == 0 else _positive(linger_ms, 20, "linger_ms")
@@ -143,8 +144,7 @@ class Emitter:
 
     def _put(self, event: dict[str, Any], topic: str, key: str) -> str:
         try:
-            pipe = self._pipe
-            limit = self._limits.max_event_bytes
+            pipe, limit = self._pipe, self._max_event_bytes
             if self._defer and len(pipe.queue) < DEFER_MAX and deferrable(event, limit):
                 data: bytes | dict[str, Any] | None = event  # the sender encodes it
             else:

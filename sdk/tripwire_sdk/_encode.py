@@ -76,8 +76,9 @@ def encode_event(event: dict) -> bytes | None:
 
     May replace ``event["features"]`` by a copy without the non-finite values."""
     if _orjson is not None:
-        try:  # NaN/inf become null; the result is copied: orjson keeps ~8 KB per object
-            return bytes(memoryview(_orjson.dumps(event, default=_default, option=_ORJSON_OPTS)))
+        try:  # NaN/inf become null. The result is copied (b"%b" is the cheapest exact copy):
+            # orjson's own bytes object holds ~8 KB, the copy ~0.4 KB per queued event.
+            return b"%b" % (_orjson.dumps(event, default=_default, option=_ORJSON_OPTS),)
         except Exception:  # lone surrogates, odd key types: let the stdlib try
             pass
     try:
@@ -102,6 +103,8 @@ def encode_messages(parts: list[bytes | dict], max_events: int,
     """``pack`` the parts of one (topic, key), encoding the events left unencoded by callers.
     Returns the messages and the number of events that could not be encoded or could not fit
     in a message alone (``len + 2 > max_bytes``)."""
+    if set(map(type, parts)) == {bytes} and max(map(len, parts)) + 2 <= max_bytes:
+        return list(pack(parts, max_events, max_bytes)), 0  # type: ignore[arg-type]
     data: list[bytes] = []
     failed = 0
     for part in parts:
@@ -126,13 +129,30 @@ def _encode_deferred(event: dict) -> bytes | None:
 def pack(parts: list[bytes], max_events: int, max_bytes: int) -> Iterator[tuple[bytes, int]]:
     """Join encoded events into ``[a,b,...]`` messages of at most ``max_events`` events and
     ``max_bytes`` bytes each. Every part must fit alone (``len(part) + 2 <= max_bytes``)."""
+    for start in range(0, len(parts), max_events):
+        chunk = parts[start:start + max_events]
+        if sum(map(len, chunk)) + len(chunk) + 1 <= max_bytes:
+            yield _array(chunk), len(chunk)
+        else:
+            yield from _pack_by_size(chunk, max_bytes)
+
+
+def _pack_by_size(parts: list[bytes], max_bytes: int) -> Iterator[tuple[bytes, int]]:
     chunk: list[bytes] = []
     size = 1  # the opening bracket; each part adds its length plus a comma or the closing bracket
     for part in parts:
-        if chunk and (len(chunk) >= max_events or size + len(part) + 1 > max_bytes):
-            yield b"[" + b",".join(chunk) + b"]", len(chunk)
+        if chunk and size + len(part) + 1 > max_bytes:
+            yield _array(chunk), len(chunk)
             chunk, size = [], 1
         chunk.append(part)
         size += len(part) + 1
     if chunk:
-        yield b"[" + b",".join(chunk) + b"]", len(chunk)
+        yield _array(chunk), len(chunk)
+
+
+def _array(chunk: list[bytes]) -> bytes:
+    """``[a,b,...]``, copying the large payload once (brackets go onto the end parts)."""
+    first, last = chunk[0], chunk[-1]
+    if len(chunk) == 1:
+        return b"[%b]" % first
+    return b",".join([b"[" + first, *chunk[1:-1], last + b"]"])

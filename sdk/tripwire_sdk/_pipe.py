@@ -55,14 +55,20 @@ class Pipe:
         with self.lock:
             self.invalid += 1
 
-    def take(self, limit: int) -> list[Item]:
-        """Pop up to ``limit`` items (sender thread). Callers are not blocked meanwhile."""
-        popleft = self.queue.popleft
+    def take(self, limit: int) -> list[Item] | deque[Item]:
+        """Take up to ``limit`` items (sender thread): the whole queue at once (a new empty one
+        takes its place) unless it holds more, then one by one without blocking callers."""
+        with self.lock:
+            queue = self.queue
+            if len(queue) <= limit:
+                self.queue = deque()
+                return queue
+        popleft = queue.popleft
         taken: list[Item] = []
         try:
             for _ in range(limit):
                 taken.append(popleft())
-        except IndexError:
+        except IndexError:  # abandon() emptied it meanwhile
             pass
         return taken
 
