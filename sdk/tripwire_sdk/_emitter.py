@@ -198,7 +198,7 @@ class Emitter:
         try:
             pipe = self._pipe
             with pipe.lock:
-                target = pipe.emitted
+                target = pipe.emitted()
             if self._noop:
                 return True
             pipe.urgent.set()
