@@ -147,7 +147,7 @@ def _with_broker(n: int, **options: Any) -> tuple[list[int], dict[str, int]]:
             emitter.close(10)
 
 
-def _unreachable(n: int) -> tuple[list[int], dict[str, int]]:
+def _unreachable(n: int, **options: Any) -> tuple[list[int], dict[str, int]]:
     emitter = Emitter(bootstrap=f"127.0.0.1:{_free_port()}", service="bench",
                       max_queue=n + 2010, flush_at_exit=False)
     try:
@@ -161,7 +161,7 @@ def _unreachable(n: int) -> tuple[list[int], dict[str, int]]:
         emitter.close(0)
 
 
-def _build_only(n: int) -> tuple[list[int], dict[str, int]]:
+def _build_only(n: int, **options: Any) -> tuple[list[int], dict[str, int]]:
     """The caller's work alone: an emitter whose thread is never started; its queue is emptied
     (untimed) every 1024 calls, as if a sender kept up without taking any CPU."""
     emitter = Emitter(bootstrap="127.0.0.1:9", service="bench", max_queue=n + 10,
@@ -183,10 +183,20 @@ _RUNNERS = {"broker": _with_broker, "unreachable": _unreachable, "build": _build
 
 def bench_sdk_emit(n: int = 200_000, setting: str = "broker", **options: Any) -> dict[str, Any]:
     """One run of ``n`` timed calls in ``setting`` (one of SETTINGS); figures in us.
-    ``options`` go to the Emitter (``broker`` only)."""
+    ``options`` go to the Emitter (``broker`` only), except ``stdlib_json=True``: run as if
+    orjson were not installed."""
     _RUSAGE.clear()
-    laps, stats = _RUNNERS[setting](n, **options)
-    return {"setting": setting, "n": n, **summary(laps),
+    stdlib = bool(options.pop("stdlib_json", False))
+    if stdlib:  # as if orjson were not installed (the SDK's own dependencies only)
+        import tripwire_sdk._encode as encode
+
+        saved, encode._orjson = encode._orjson, None
+    try:
+        laps, stats = _RUNNERS[setting](n, **options)
+    finally:
+        if stdlib:
+            encode._orjson = saved
+    return {"setting": setting + ("/stdlib-json" if stdlib else ""), "n": n, **summary(laps),
             "load1": round(os.getloadavg()[0], 2), **_RUSAGE, "stats": stats}
 
 

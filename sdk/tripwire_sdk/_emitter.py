@@ -145,14 +145,16 @@ class Emitter:
     def _put(self, event: dict[str, Any], topic: str, key: str) -> str:
         try:
             pipe, limit = self._pipe, self._max_event_bytes
+            data: bytes | dict[str, Any]
             if self._defer and len(pipe.queue) < DEFER_MAX and deferrable(event, limit):
-                data: bytes | dict[str, Any] | None = event  # the sender encodes it
+                data = event  # the sender encodes it
             else:
-                data = encode_event(event)
-                if data is None or len(data) > limit:
-                    problem = "not JSON-serializable" if data is None else \
+                encoded = encode_event(event)
+                if encoded is None or len(encoded) > limit:
+                    problem = "not JSON-serializable" if encoded is None else \
                         "larger than max_event_bytes"
                     return self._invalid(EventError(f"{event['type']}: event {problem}"))
+                data = encoded
             if self._sender is None:
                 self._start()
             if pipe.put((topic, key, data)):

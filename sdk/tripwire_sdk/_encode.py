@@ -108,12 +108,11 @@ def encode_messages(parts: list[bytes | dict], max_events: int,
     data: list[bytes] = []
     failed = 0
     for part in parts:
-        if type(part) is not bytes:
-            part = _encode_deferred(part)  # type: ignore[arg-type]
-        if part is None or len(part) + 2 > max_bytes:
+        encoded = part if isinstance(part, bytes) else _encode_deferred(part)
+        if encoded is None or len(encoded) + 2 > max_bytes:
             failed += 1
         else:
-            data.append(part)
+            data.append(encoded)
     return list(pack(data, max_events, max_bytes)), failed
 
 
