@@ -69,10 +69,9 @@ def _score(score: Any) -> float:
 
 def prediction_event(model: Any, features: Any, prediction: Any, model_version: Any, score: Any,
                      prediction_id: Any, latency_ms: Any, event_id: Any, ts: Any,
-                     service: str | None, limits: Limits, copy: bool = True) -> dict[str, Any]:
+                     service: str | None, limits: Limits) -> dict[str, Any]:
     """``make_prediction`` with positional arguments: the Emitter's hot path. Exact-type checks
-    inline; the general checks (same rules, same reasons) only for what they do not settle.
-    ``copy=False`` keeps the caller's features dict (for an event encoded at once)."""
+    inline; the general checks (same rules, same reasons) only for what they do not settle."""
     if type(features) is not dict:
         _mapping_checked(features, limits)
     elif len(features) > limits.max_features:
@@ -89,8 +88,7 @@ def prediction_event(model: Any, features: Any, prediction: Any, model_version: 
         model = _name(model, "prediction.model")
     if type(model_version) is not str or not 0 < len(model_version) <= NAME_MAX:
         model_version = _name(model_version, "prediction.model_version")
-    if copy or type(features) is not dict:
-        features = dict(features)
+    features = dict(features)
     if type(prediction) is not bool and (type(prediction) is not int
                                          or not -_INT_MAX <= prediction <= _INT_MAX):
         prediction = scalar(prediction, "prediction.prediction", limits.max_text_chars)

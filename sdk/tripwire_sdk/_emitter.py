@@ -76,8 +76,9 @@ class Emitter:
         self._linger_ms = 0 if linger_ms == 0 else _positive(linger_ms, 20, "linger_ms")
         self._producer_config = _mapping(producer_config, "producer_config")
         self._flush_at_exit = bool(flush_at_exit)
-        # Without orjson, encoding costs a call ~15 us: leave it to the sender when _defer may.
-        self._defer = not fast_encoder()
+        # Without orjson, encoding costs a call ~15 us: then _defer also checks the events it
+        # cannot settle cheaply (strings, None), to leave their encoding to the sender as well.
+        self._thorough = not fast_encoder()
         self._log = RateLimitedLog(10.0)
         self._start_lock = threading.Lock()
         self._closed = False
@@ -109,7 +110,7 @@ class Emitter:
         try:
             event = prediction_event(model, features, prediction, model_version, score,
                                      prediction_id, latency_ms, event_id, ts, self._service,
-                                     self._limits, self._defer)  # copied only if left queued
+                                     self._limits)
         except Exception as err:
             return self._invalid(err)
         return self._put(event, PREDICTIONS, event["model"])
@@ -146,7 +147,7 @@ class Emitter:
         try:
             pipe, limit = self._pipe, self._max_event_bytes
             data: bytes | dict[str, Any]
-            if self._defer and len(pipe.queue) < DEFER_MAX and deferrable(event, limit):
+            if len(pipe.queue) < DEFER_MAX and deferrable(event, limit, self._thorough):
                 data = event  # the sender encodes it
             else:
                 encoded = encode_event(event)
@@ -200,7 +201,7 @@ class Emitter:
         try:
             pipe = self._pipe
             with pipe.lock:
-                target = pipe.emitted()
+                target = pipe.accepted()
             if self._noop:
                 return True
             pipe.urgent.set()

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from math import isfinite
-from typing import Any
+from typing import Any, NamedTuple
 
 _orjson: Any
 try:  # optional: ~7x faster; the SDK never requires it
@@ -98,22 +98,76 @@ def encode_event(event: dict) -> bytes | None:
         return _ASCII.encode(event).encode("ascii")
 
 
-def encode_messages(parts: list[bytes | dict], max_events: int,
-                    max_bytes: int) -> tuple[list[tuple[bytes, int]], int]:
-    """``pack`` the parts of one (topic, key), encoding the events left unencoded by callers.
-    Returns the messages and the number of events that could not be encoded or could not fit
-    in a message alone (``len + 2 > max_bytes``)."""
-    if set(map(type, parts)) == {bytes} and max(map(len, parts)) + 2 <= max_bytes:
-        return list(pack(parts, max_events, max_bytes)), 0  # type: ignore[arg-type]
+class Packed(NamedTuple):
+    """The messages of one (topic, key) and what could not go into them."""
+
+    messages: list[tuple[bytes, int]]  # (JSON array, number of events)
+    rejected: int  # events left unencoded by callers that do not encode or exceed the limit
+    reason: str  # why the last one was rejected
+    dropped: int  # encoded events too large for a message alone (max_event_bytes set too high)
+
+
+def encode_messages(parts: list[bytes | dict], max_events: int, max_bytes: int,
+                    max_event_bytes: int) -> Packed:
+    """``pack`` the parts of one (topic, key), encoding the events left unencoded by callers
+    (``_defer``) and checking them as the call would have. A chunk of ``max_events`` is encoded
+    as one array in one call when that fits both limits (then each of its events does);
+    otherwise event by event."""
+    types = set(map(type, parts))
+    if types == {bytes} and max(map(len, parts)) + 2 <= max_bytes:
+        return Packed(list(pack(parts, max_events, max_bytes)), 0, "", 0)  # type: ignore[arg-type]
+    out = Packed([], 0, "", 0)
+    limit = min(max_bytes, max_event_bytes)
+    for start in range(0, len(parts), max_events):
+        chunk = parts[start:start + max_events]
+        whole = _encode_array(chunk, bytes in types)
+        if whole is not None and len(whole) <= limit:
+            out.messages.append((whole, len(chunk)))
+        else:
+            out = _add(out, _encode_each(chunk, max_events, max_bytes, max_event_bytes))
+    return out
+
+
+def _add(a: Packed, b: Packed) -> Packed:
+    return Packed(a.messages + b.messages, a.rejected + b.rejected, b.reason or a.reason,
+                  a.dropped + b.dropped)
+
+
+def _encode_array(chunk: list[bytes | dict], mixed: bool) -> bytes | None:
+    """The chunk as one JSON array, or None when that fails (NaN for the stdlib encoder, an
+    odd value, encoded parts without orjson.Fragment)."""
+    try:
+        if _orjson is not None:
+            if mixed:
+                chunk = [_orjson.Fragment(p) if isinstance(p, bytes) else p for p in chunk]
+            return _orjson.dumps(chunk, option=_ORJSON_OPTS)  # type: ignore[no-any-return]
+        return None if mixed else _COMPACT.encode(chunk).encode("utf-8")
+    except Exception:
+        return None
+
+
+def _encode_each(parts: list[bytes | dict], max_events: int, max_bytes: int,
+                 max_event_bytes: int) -> Packed:
     data: list[bytes] = []
-    failed = 0
+    rejected = dropped = 0
+    reason = ""
     for part in parts:
-        encoded = part if isinstance(part, bytes) else _encode_deferred(part)
-        if encoded is None or len(encoded) + 2 > max_bytes:
-            failed += 1
+        if isinstance(part, bytes):
+            encoded = part
+        else:
+            attempt = _encode_deferred(part)
+            if attempt is None or len(attempt) > max_event_bytes:
+                rejected += 1
+                problem = "not JSON-serializable" if attempt is None else \
+                    "larger than max_event_bytes"
+                reason = f"{part.get('type')}: event {problem}"
+                continue
+            encoded = attempt
+        if len(encoded) + 2 > max_bytes:
+            dropped += 1
         else:
             data.append(encoded)
-    return list(pack(data, max_events, max_bytes)), failed
+    return Packed(list(pack(data, max_events, max_bytes)), rejected, reason, dropped)
 
 
 def _encode_deferred(event: dict) -> bytes | None:

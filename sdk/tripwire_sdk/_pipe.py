@@ -6,8 +6,9 @@ under the lock *before* removing them, so ``len(queue) + in_flight`` never under
 unsettled. ``emitted`` is not a counter of its own but ``sent + dropped + queued`` with
 ``queued = len(queue) + in_flight`` (the events in the deque, the ones the sender holds and the
 ones awaiting a Kafka callback): the invariant holds by construction. Every event is settled
-exactly once; after ``abandon()`` late callbacks are ignored, and an event that a caller
-racing ``close()`` appends afterwards counts as dropped.
+exactly once: sent, dropped, or ``rejected`` (found invalid only when the sender encoded it: it
+then moves from ``emitted`` to ``invalid``). After ``abandon()`` late callbacks are ignored, and
+an event that a caller racing ``close()`` appends afterwards counts as dropped.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Pipe:
         self.queue: deque[Item] = deque()
         self.in_flight = 0  # taken by the sender, not settled yet
         self.sent = self.dropped = self.invalid = 0
+        self.rejected = 0  # invalid, found by the sender (see _defer); part of ``invalid``
         self.wake = threading.Event()  # events arrived, or stop requested
         self.urgent = threading.Event()  # flush/close requested: skip the linger
         self.stopping = threading.Event()  # the sender should finish and exit
@@ -87,6 +89,15 @@ class Pipe:
                 self.dropped += n
             self.settled.notify_all()
 
+    def reject(self, n: int) -> None:
+        """``n`` events taken by the sender turned out invalid (not encodable, too large)."""
+        with self.lock:
+            if self.abandoned:
+                return
+            self.in_flight -= n
+            self.rejected += n
+            self.settled.notify_all()
+
     def _counts(self) -> tuple[int, int, int]:
         """(sent, dropped, queued), with ``lock`` held. After ``abandon()`` an event that a
         caller racing ``close()`` appended is dropped."""
@@ -94,15 +105,19 @@ class Pipe:
             return self.sent, self.dropped + len(self.queue), 0
         return self.sent, self.dropped, len(self.queue) + self.in_flight
 
-    def emitted(self) -> int:
-        """Events accepted from callers so far (call with ``lock`` held)."""
+    def accepted(self) -> int:
+        """Events accepted from callers so far, settled or not (call with ``lock`` held)."""
         sent, dropped, queued = self._counts()
-        return sent + dropped + queued
+        return sent + dropped + self.rejected + queued
 
     def wait_settled(self, target: int, timeout: float) -> bool:
-        """Block until ``sent + dropped >= target`` or the timeout; True when reached."""
+        """Block until ``target`` accepted events are settled, or the timeout; True when so."""
+        def done() -> bool:
+            sent, dropped, _queued = self._counts()
+            return sent + dropped + self.rejected >= target
+
         with self.lock:
-            return self.settled.wait_for(lambda: sum(self._counts()[:2]) >= target, timeout)
+            return self.settled.wait_for(done, timeout)
 
     def abandon(self) -> int:
         """Count everything not yet settled as dropped; ignore later outcomes. Returns the count."""
@@ -123,6 +138,6 @@ class Pipe:
                 "emitted": sent + dropped + queued,
                 "sent": sent,
                 "dropped": dropped,
-                "invalid": self.invalid,
+                "invalid": self.invalid + self.rejected,
                 "queued": queued,
             }

@@ -56,6 +56,7 @@ class Sender(threading.Thread):
         self.linger = max(linger_ms, 0) / 1000.0
         cap = min(limits.max_message_bytes, settings["max_request_size"])
         self.max_message_bytes = max(cap - _MESSAGE_MARGIN, 1024)
+        self.max_event_bytes = limits.max_event_bytes
         self.producer: Any = None
         self.close_timeout = 5.0  # Emitter.close() sets what is left of its own timeout
         self.first_attempt = threading.Event()  # the first connection attempt has ended
@@ -116,10 +117,13 @@ class Sender(threading.Thread):
     def _send(self, items: Iterable[Item]) -> None:
         for (topic, key), parts in _grouped(items).items():
             kbytes = key.encode("utf-8", "surrogatepass")
-            messages, failed = encode_messages(parts, self.batch_size, self.max_message_bytes)
-            if failed:
-                self._unencodable(failed)
-            for payload, n in messages:
+            packed = encode_messages(parts, self.batch_size, self.max_message_bytes,
+                                     self.max_event_bytes)
+            if packed.rejected:
+                self._rejected(packed.rejected, packed.reason)
+            if packed.dropped:
+                self._failed(packed.dropped, ValueError("event larger than max_message_bytes"))
+            for payload, n in packed.messages:
                 self._produce(topic, kbytes, payload, n)
 
     def _produce(self, topic: str, key: bytes, payload: bytes, n: int) -> None:
@@ -141,12 +145,11 @@ class Sender(threading.Thread):
         self.log.warn("send", "tripwire_sdk: %(count)d events dropped, Kafka send failed "
                       "(%(detail)s)", n=n, detail=describe(err))
 
-    def _unencodable(self, n: int) -> None:
-        """Events handed over unencoded that failed to encode or to fit in a message (a bug:
-        ``_defer`` admits only events that do); counted as dropped."""
-        self.pipe.settle(n, ok=False)
-        self.log.warn("encode", "tripwire_sdk: %(count)d events dropped, could not be encoded "
-                      "within max_message_bytes", n=n)
+    def _rejected(self, n: int, reason: str) -> None:
+        """Events handed over unencoded (``_defer``) that are invalid after all."""
+        self.pipe.reject(n)
+        self.log.warn("invalid", "tripwire_sdk: %(count)d invalid events not sent "
+                      "(last: %(detail)s)", n=n, detail=reason)
 
     def _close_producer(self) -> None:
         producer, self.producer = self.producer, None

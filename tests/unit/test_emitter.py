@@ -498,10 +498,27 @@ def test_size_bound_holds_for_worst_case_strings(monkeypatch, use_orjson):
             assert _prediction_bound(ev) >= len(encode_module.encode_event(ev))
         ev = make_label(text, text, text, event_id=text, service=text)
         assert _label_bound(ev) >= len(encode_module.encode_event(ev))
-    not_plain = [{"a": 2**64}, {1: 1.0}, {"a": [1]}, {"a": object()}, {"a": 1.5j}]
+    not_plain = [{"a": 2**64, "s": ""}, {1: 1.0, "s": ""}, {"a": [1]}, {"a": object()},
+                 {"a": 1.5j}, {"a": 1.5j, "s": ""}]
     for feats in not_plain:
-        assert not deferrable(make_prediction("m", feats, 1), 10**9)
-    assert not deferrable(make_prediction("m", {"a": "x" * 100}, 1), 1_000)
+        assert not deferrable(make_prediction("m", feats, 1), 10**9, thorough=True)
+    assert not deferrable(make_prediction("m", {"a": "x" * 100}, 1), 1_000, thorough=True)
+    assert not deferrable(make_prediction("m", {"a": "x"}, 1), 10**9, thorough=False)
+    assert deferrable(make_prediction("m", {"a": "x"}, 1), 10**9, thorough=True)
+    assert deferrable(make_prediction("m", {"a": 1, "b": 2.5, "c": True}, 1), 100, thorough=False)
+
+
+def test_numbers_only_check_lets_only_plain_sums_through():
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from tripwire_sdk._defer import _numbers_only
+
+    assert _numbers_only({}) and _numbers_only({"a": 1, "b": 2.5, "c": False, "d": math.nan})
+    for odd in ("x", None, object(), Decimal(1), Fraction(1, 3), 1j, [1.0]):
+        assert not _numbers_only({"a": odd})
+    np = pytest.importorskip("numpy")
+    assert not _numbers_only({"a": np.float64(1.5), "b": 2.0})  # encoded on the call instead
 
 
 def test_messages_mix_encoded_and_unencoded_events():
@@ -510,12 +527,31 @@ def test_messages_mix_encoded_and_unencoded_events():
     events = [{"type": "label", "i": i, "s": "x" * (i % 50)} for i in range(300)]
     parts = [json.dumps(e, separators=(",", ":")).encode() if i % 3 else e
              for i, e in enumerate(events)]
-    messages, failed = encode_messages(parts, 40, 2_000)
-    assert failed == 0 and sum(n for _m, n in messages) == 300
+    messages, rejected, _reason, dropped = encode_messages(parts, 40, 2_000, 2_000)
+    assert rejected == dropped == 0 and sum(n for _m, n in messages) == 300
     assert all(len(m) <= 2_000 for m, _n in messages) and max(n for _m, n in messages) <= 40
     assert [e for m, _n in messages for e in json.loads(m)] == events
-    messages, failed = encode_messages([b'{"a":1}', {"b": "y" * 100}, {"c": object()}], 10, 50)
-    assert failed == 2 and messages == [(b'[{"a":1}]', 1)]
+    packed = encode_messages([b'{"a":1}', {"type": "label", "b": "y" * 60},
+                              {"type": "label", "c": object()}, b'"' + b"z" * 60 + b'"'],
+                             10, 50, 1_000)
+    assert packed == ([(b'[{"a":1}]', 1)], 1, "label: event not JSON-serializable", 2)
+
+
+def test_numeric_predictions_are_checked_by_the_sender(fake_kafka, caplog):
+    from fractions import Fraction
+
+    em = Emitter("x:1", limits=Limits(max_event_bytes=5_000))
+    with caplog.at_level(logging.WARNING, logger="tripwire_sdk"):
+        ok = em.prediction("m", {"a": 1.5, "b": 2}, 1, event_id="ok")
+        odd = em.prediction("m", {"a": Fraction(1, 3), "b": 0.5}, 1)  # sums to a float
+        long_names = em.prediction("m", {"n" * 3_000: 1.0, "m" * 3_000: 2.0}, 1)
+        assert ok == "ok" and odd and long_names  # not caught on the call...
+        assert em.flush(5)
+    em.close()
+    # ...but never sent: counted as invalid, logged with the reason
+    assert em.stats == {"emitted": 1, "sent": 1, "dropped": 0, "invalid": 2, "queued": 0}
+    assert [e["event_id"] for e in sent_events()] == ["ok"]
+    assert any("invalid events not sent" in r.getMessage() for r in caplog.records)
 
 
 def test_caller_dict_is_not_changed_when_the_stdlib_encodes_nan(fake_kafka):
