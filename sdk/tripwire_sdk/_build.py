@@ -1,8 +1,8 @@
 """Cheap event builders used by the Emitter on the caller's thread.
 
 Only O(1) checks (plus copying the caller's containers, so a dict reused by the caller cannot
-change an event that is still queued). Feature values are checked when the event is encoded
-(or, for one left to the sender, by ``_defer``) and by the worker's ``validate``.
+change an event that is still queued). Feature values are checked when the event is encoded,
+on the call or by the sender (see ``_defer``), and by the worker's ``validate``.
 """
 
 from __future__ import annotations

@@ -58,9 +58,11 @@ class Emitter:
 
     Configuration resolves argument -> environment (``TRIPWIRE_KAFKA_BOOTSTRAP``,
     ``TRIPWIRE_SERVICE``) -> default. Without a bootstrap the emitter is a no-op that warns
-    once and counts every call as dropped. Calls build the event and put it on a bounded queue;
-    a daemon thread batches events per (topic, key) into JSON-array messages and sends them.
-    Counters: ``emitted == sent + dropped + queued``; invalid calls are counted apart.
+    once and counts every call as dropped. Calls build the event, encode it (unless ``_defer``
+    leaves that to the thread) and put it on a bounded queue; a daemon thread batches events per
+    (topic, key) into JSON-array messages and sends them. Counters: ``emitted == sent + dropped
+    + queued``; invalid calls are counted apart, and so is an event that the thread finds
+    invalid when it encodes it (it moves from ``emitted`` to ``invalid``).
     """
 
     def __init__(self, bootstrap: str | None = None, service: str | None = None, *,
@@ -265,7 +267,8 @@ class Emitter:
 
     @property
     def invalid(self) -> int:
-        """Calls rejected for invalid arguments (not part of ``emitted``)."""
+        """Calls rejected for invalid arguments, or events found invalid when encoded (not
+        part of ``emitted``)."""
         return self._pipe.stats()["invalid"]
 
     def _close_at_exit(self) -> None:

@@ -69,13 +69,10 @@ class Pipe:
             n = min(limit, len(queue))
             self.in_flight += n  # counted before they leave the deque: never undercounted
         popleft = queue.popleft
-        taken: list[Item] = []
         try:
-            for _ in range(n):
-                taken.append(popleft())
+            return [popleft() for _ in range(n)]
         except IndexError:  # abandon() emptied it meanwhile (and counted these)
-            pass
-        return taken
+            return []
 
     def settle(self, n: int, ok: bool) -> None:
         """Record the outcome of ``n`` events taken by the sender."""
