@@ -14,11 +14,12 @@ as much as encoding it with orjson. So the call checks cheaply and the sender ve
   strings) and its size bound is within the limit;
 - anything else is encoded on the call as before, and rejected there when it cannot be sent.
 
-At most ``DEFER_MAX`` unencoded events wait in the queue. An event dict holding its features
-dict is tracked by the garbage collector (~1.5 KB, against ~0.4 KB encoded); a queue that grows
-means the sender is behind or the broker is away, and then callers encode again: the host's
-full collections never scan more than ``DEFER_MAX`` of our dicts and the memory bound stays
-``max_queue`` x ~0.4 KB plus ~6 MB.
+At most ``DEFER_MAX`` unencoded events wait in the queue (and the sender holds at most one
+round, 5,000, while it encodes them). An event dict holding its features dict is tracked by the
+garbage collector (~1.5 KB, against ~0.6 KB encoded); a queue that grows means the sender is
+behind or the broker is away, and then callers encode again: the host's full collections never
+scan more than ~9,000 of our dicts, and the memory bound stays ``max_queue`` x ~0.6 KB plus
+~14 MB.
 """
 
 from __future__ import annotations
