@@ -87,8 +87,11 @@ class _Run:
         """Seconds until ``stats[key] >= n`` (polled every 0.2 s)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.stats()[key] >= n:
-                return time.monotonic()
+            try:
+                if self.stats()[key] >= n:
+                    return time.monotonic()
+            except OSError:  # a slow answer on a busy host (TimeoutError too): ask again
+                pass
             time.sleep(0.2)
         raise TimeoutError(f"only {self.stats()[key]} of {n} {key} stored in {timeout:.0f}s; "
                            f"see {self.tmp}/logs/worker.log")

@@ -1,7 +1,8 @@
 """Cheap event builders used by the Emitter on the caller's thread.
 
 Only O(1) checks (plus copying the caller's containers, so a dict reused by the caller cannot
-change an event that is still queued). Feature values are checked by the worker's ``validate``.
+change an event that is still queued). Feature values are checked when the event is encoded,
+on the call or by the sender (see ``_defer``), and by the worker's ``validate``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._schema import (
+    _INT_MAX,
+    _TS_MAX,
     DEFAULT_LIMITS,
     NAME_MAX,
     EventError,
@@ -44,10 +47,67 @@ def _text(value: Any, where: str, limits: Limits) -> str:
 def _head(kind: str, event_id: str | None, ts: Any, service: str | None) -> dict[str, Any]:
     eid = new_event_id() if event_id is None else _name(event_id, kind + ".event_id")
     when = time.time() if ts is None else ts_value(ts, kind + ".ts")
-    head = {"type": kind, "schema": 1, "event_id": eid, "ts": when}
     if service:
-        head["service"] = service
-    return head
+        return {"type": kind, "schema": 1, "event_id": eid, "ts": when, "service": service}
+    return {"type": kind, "schema": 1, "event_id": eid, "ts": when}
+
+
+def _mapping_checked(features: Any, limits: Limits) -> None:
+    """Slow path of the features check (not a plain dict): any Mapping within max_features."""
+    if not isinstance(features, Mapping):
+        raise EventError(f"prediction.features: expected object, got {kind_of(features)}")
+    if len(features) > limits.max_features:
+        raise EventError(f"prediction.features: more than max_features={limits.max_features}")
+
+
+def _score(score: Any) -> float:
+    score = number(score, "prediction.score")
+    if not 0.0 <= score <= 1.0:
+        raise EventError("prediction.score: expected a probability in [0, 1]")
+    return score  # type: ignore[no-any-return]
+
+
+def prediction_event(model: Any, features: Any, prediction: Any, model_version: Any, score: Any,
+                     prediction_id: Any, latency_ms: Any, event_id: Any, ts: Any,
+                     service: str | None, limits: Limits) -> dict[str, Any]:
+    """``make_prediction`` with positional arguments: the Emitter's hot path. Exact-type checks
+    inline; the general checks (same rules, same reasons) only for what they do not settle."""
+    if type(features) is not dict:
+        _mapping_checked(features, limits)
+    elif len(features) > limits.max_features:
+        raise EventError(f"prediction.features: more than max_features={limits.max_features}")
+    if event_id is None:
+        event_id = new_event_id()
+    elif type(event_id) is not str or not 0 < len(event_id) <= NAME_MAX:
+        event_id = _name(event_id, "prediction.event_id")
+    if ts is None:
+        ts = time.time()
+    elif type(ts) is not float or not -_TS_MAX < ts < _TS_MAX:
+        ts = ts_value(ts, "prediction.ts")
+    if type(model) is not str or not 0 < len(model) <= NAME_MAX:
+        model = _name(model, "prediction.model")
+    if type(model_version) is not str or not 0 < len(model_version) <= NAME_MAX:
+        model_version = _name(model_version, "prediction.model_version")
+    features = dict(features)
+    if type(prediction) is not bool and (type(prediction) is not int
+                                         or not -_INT_MAX <= prediction <= _INT_MAX):
+        prediction = scalar(prediction, "prediction.prediction", limits.max_text_chars)
+    if score is not None and (type(score) is not float or not 0.0 <= score <= 1.0):
+        score = _score(score)
+    if prediction_id is None:
+        prediction_id = event_id
+    elif type(prediction_id) is not str or not 0 < len(prediction_id) <= NAME_MAX:
+        prediction_id = _name(prediction_id, "prediction.prediction_id")
+    ev = {"type": "prediction", "schema": 1, "event_id": event_id, "ts": ts, "model": model,
+          "model_version": model_version, "features": features, "prediction": prediction,
+          "prediction_id": prediction_id}
+    if service:
+        ev["service"] = service
+    if score is not None:
+        ev["score"] = score
+    if latency_ms is not None:
+        ev["latency_ms"] = latency(latency_ms, "prediction.latency_ms")
+    return ev
 
 
 def make_prediction(
@@ -65,25 +125,8 @@ def make_prediction(
     limits: Limits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
     """Build a prediction event; ``prediction_id`` defaults to the event id."""
-    if not isinstance(features, Mapping):
-        raise EventError(f"prediction.features: expected object, got {kind_of(features)}")
-    if len(features) > limits.max_features:
-        raise EventError(f"prediction.features: more than max_features={limits.max_features}")
-    ev = _head("prediction", event_id, ts, service)
-    ev["model"] = _name(model, "prediction.model")
-    ev["model_version"] = _name(model_version, "prediction.model_version")
-    ev["features"] = dict(features)
-    ev["prediction"] = scalar(prediction, "prediction.prediction", limits.max_text_chars)
-    if score is not None:
-        score = number(score, "prediction.score")
-        if not 0.0 <= score <= 1.0:
-            raise EventError("prediction.score: expected a probability in [0, 1]")
-        ev["score"] = score
-    pid = prediction_id
-    ev["prediction_id"] = ev["event_id"] if pid is None else _name(pid, "prediction.prediction_id")
-    if latency_ms is not None:
-        ev["latency_ms"] = latency(latency_ms, "prediction.latency_ms")
-    return ev
+    return prediction_event(model, features, prediction, model_version, score, prediction_id,
+                            latency_ms, event_id, ts, service, limits)
 
 
 def make_label(

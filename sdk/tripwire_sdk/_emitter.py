@@ -9,13 +9,15 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._build import make_label, make_llm, make_prediction
-from ._encode import encode_event
+from ._build import make_label, make_llm, prediction_event
+from ._defer import DEFER_MAX, deferrable
+from ._encode import encode_event, fast_encoder
 from ._lifecycle import kafka_importable, orphan, track, untrack, warn_noop
 from ._pipe import Pipe
 from ._ratelog import RateLimitedLog, logger
-from ._schema import DEFAULT_LIMITS, TOPICS, EventError, Limits
+from ._schema import DEFAULT_LIMITS, EventError, Limits
 from ._sender import Sender, producer_settings
+from .names import LABELS, LLM, PREDICTIONS
 
 ENV_BOOTSTRAP = "TRIPWIRE_KAFKA_BOOTSTRAP"
 ENV_SERVICE = "TRIPWIRE_SERVICE"
@@ -56,9 +58,11 @@ class Emitter:
 
     Configuration resolves argument -> environment (``TRIPWIRE_KAFKA_BOOTSTRAP``,
     ``TRIPWIRE_SERVICE``) -> default. Without a bootstrap the emitter is a no-op that warns
-    once and counts every call as dropped. Calls build the event and put it on a bounded queue;
-    a daemon thread batches events per (topic, key) into JSON-array messages and sends them.
-    Counters: ``emitted == sent + dropped + queued``; invalid calls are counted apart.
+    once and counts every call as dropped. Calls build the event, encode it (unless ``_defer``
+    leaves that to the thread) and put it on a bounded queue; a daemon thread batches events per
+    (topic, key) into JSON-array messages and sends them. Counters: ``emitted == sent + dropped
+    + queued``; invalid calls are counted apart, and so is an event that the thread finds
+    invalid when it encodes it (it moves from ``emitted`` to ``invalid``).
     """
 
     def __init__(self, bootstrap: str | None = None, service: str | None = None, *,
@@ -68,11 +72,15 @@ class Emitter:
         self._bootstrap = _setting(bootstrap, ENV_BOOTSTRAP)
         self._service = _setting(service, ENV_SERVICE)
         self._limits = limits if isinstance(limits, Limits) else DEFAULT_LIMITS
+        self._max_event_bytes = self._limits.max_event_bytes
         self._max_queue = _positive(max_queue, 100_000, "max_queue")
         self._batch_size = _positive(batch_size, 500, "batch_size")
         self._linger_ms = 0 if linger_ms == 0 else _positive(linger_ms, 20, "linger_ms")
         self._producer_config = _mapping(producer_config, "producer_config")
         self._flush_at_exit = bool(flush_at_exit)
+        # Without orjson, encoding costs a call ~15 us: then _defer also checks the events it
+        # cannot settle cheaply (strings, None), to leave their encoding to the sender as well.
+        self._thorough = not fast_encoder()
         self._log = RateLimitedLog(10.0)
         self._start_lock = threading.Lock()
         self._closed = False
@@ -102,13 +110,12 @@ class Emitter:
         if self._noop or self._closed:
             return self._drop_call()
         try:
-            event = make_prediction(
-                model, features, prediction, model_version=model_version, score=score,
-                prediction_id=prediction_id, latency_ms=latency_ms, event_id=event_id, ts=ts,
-                service=self._service, limits=self._limits)
+            event = prediction_event(model, features, prediction, model_version, score,
+                                     prediction_id, latency_ms, event_id, ts, self._service,
+                                     self._limits)
         except Exception as err:
             return self._invalid(err)
-        return self._put(event)
+        return self._put(event, PREDICTIONS, event["model"])
 
     def label(self, model: str, prediction_id: str, label: Any, *,
               event_id: str | None = None, ts: Any = None) -> str:
@@ -120,7 +127,7 @@ class Emitter:
                                service=self._service, limits=self._limits)
         except Exception as err:
             return self._invalid(err)
-        return self._put(event)
+        return self._put(event, LABELS, event["model"])
 
     def llm(self, app: str, prompt_version: str, llm_model: str, prompt: str, response: str, *,
             context: Sequence[str] | None = None, usage: Mapping[str, int] | None = None,
@@ -136,20 +143,25 @@ class Emitter:
                 service=self._service, limits=self._limits)
         except Exception as err:
             return self._invalid(err)
-        return self._put(event)
+        return self._put(event, LLM, event["app"])
 
-    def _put(self, event: dict[str, Any]) -> str:
+    def _put(self, event: dict[str, Any], topic: str, key: str) -> str:
         try:
-            data = encode_event(event)
-            kind = event["type"]
-            if data is None or len(data) > self._limits.max_event_bytes:
-                problem = "not JSON-serializable" if data is None else "larger than max_event_bytes"
-                return self._invalid(EventError(f"{kind}: event {problem}"))
+            pipe, limit = self._pipe, self._max_event_bytes
+            data: bytes | dict[str, Any]
+            if len(pipe.queue) < DEFER_MAX and deferrable(event, limit, self._thorough):
+                data = event  # the sender encodes it
+            else:
+                encoded = encode_event(event)
+                if encoded is None or len(encoded) > limit:
+                    problem = "not JSON-serializable" if encoded is None else \
+                        "larger than max_event_bytes"
+                    return self._invalid(EventError(f"{event['type']}: event {problem}"))
+                data = encoded
             if self._sender is None:
                 self._start()
-            key = event["app"] if kind == "llm" else event["model"]
-            if self._pipe.put((TOPICS[kind], key, data)):
-                return event["event_id"]
+            if pipe.put((topic, key, data)):
+                return event["event_id"]  # type: ignore[no-any-return]
             self._log.warn("full", "tripwire_sdk: queue full or closed (max_queue=%(detail)s), "
                            "dropped %(count)d events", detail=str(self._max_queue))
         except Exception:
@@ -191,7 +203,7 @@ class Emitter:
         try:
             pipe = self._pipe
             with pipe.lock:
-                target = pipe.emitted
+                target = pipe.accepted()
             if self._noop:
                 return True
             pipe.urgent.set()
@@ -255,7 +267,8 @@ class Emitter:
 
     @property
     def invalid(self) -> int:
-        """Calls rejected for invalid arguments (not part of ``emitted``)."""
+        """Calls rejected for invalid arguments, or events found invalid when encoded (not
+        part of ``emitted``)."""
         return self._pipe.stats()["invalid"]
 
     def _close_at_exit(self) -> None:

@@ -1,8 +1,14 @@
 """The bounded hand-off between caller threads and the sender thread, with the counters.
 
-Invariant (under ``lock``): ``emitted == sent + dropped + queued`` where ``queued`` counts the
-events in the deque, the ones the sender holds and the ones awaiting a Kafka callback. Every
-event is settled exactly once; after ``abandon()`` late callbacks are ignored.
+Callers append to a deque without taking the lock (``deque.append`` is atomic; the lock costs
+a call ~0.5 us): only the sender removes items, and it counts what it removes as ``in_flight``
+under the lock *before* removing them, so ``len(queue) + in_flight`` never undercounts what is
+unsettled. ``emitted`` is not a counter of its own but ``sent + dropped + queued`` with
+``queued = len(queue) + in_flight`` (the events in the deque, the ones the sender holds and the
+ones awaiting a Kafka callback): the invariant holds by construction. Every event is settled
+exactly once: sent, dropped, or ``rejected`` (found invalid only when the sender encoded it: it
+then moves from ``emitted`` to ``invalid``). After ``abandon()`` late callbacks are ignored, and
+an event that a caller racing ``close()`` appends afterwards counts as dropped.
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ import threading
 from collections import deque
 from typing import Any
 
-Item = tuple[str, str, bytes]  # (topic, key, encoded event)
+# (topic, key, event): encoded, or a dict left to the sender to encode (see _defer)
+Item = tuple[str, str, "bytes | dict[str, Any]"]
 
 
 class Pipe:
@@ -19,10 +26,12 @@ class Pipe:
 
     def __init__(self, max_queue: int) -> None:
         self.max_queue = max_queue
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # guards the counters; callers' appends do not take it
         self.settled = threading.Condition(self.lock)  # notified when sent/dropped grow
         self.queue: deque[Item] = deque()
-        self.emitted = self.sent = self.dropped = self.invalid = 0
+        self.in_flight = 0  # taken by the sender, not settled yet
+        self.sent = self.dropped = self.invalid = 0
+        self.rejected = 0  # invalid, found by the sender (see _defer); part of ``invalid``
         self.wake = threading.Event()  # events arrived, or stop requested
         self.urgent = threading.Event()  # flush/close requested: skip the linger
         self.stopping = threading.Event()  # the sender should finish and exit
@@ -31,15 +40,15 @@ class Pipe:
 
     def put(self, item: Item) -> bool:
         """Queue one encoded event from a caller thread. False (counted as dropped) when closed
-        or when ``max_queue`` events are already unsettled (queued or in Kafka's buffer)."""
-        with self.lock:
-            self.emitted += 1
-            if self.closed or self.emitted - self.sent - self.dropped > self.max_queue:
+        or when ``max_queue`` events are already unsettled (queued or in Kafka's buffer); with
+        several callers at the bound it may be passed by one event per racing thread."""
+        queue = self.queue
+        if self.closed or len(queue) + self.in_flight >= self.max_queue:
+            with self.lock:
                 self.dropped += 1
-                return False
-            queue = self.queue
-            queue.append(item)
-            was_empty = len(queue) == 1
+            return False
+        was_empty = not queue
+        queue.append(item)
         if was_empty:
             self.wake.set()
         return True
@@ -47,7 +56,6 @@ class Pipe:
     def drop_call(self) -> None:
         """Count a call that could not be queued at all (no-op or closed emitter)."""
         with self.lock:
-            self.emitted += 1
             self.dropped += 1
 
     def count_invalid(self) -> None:
@@ -55,49 +63,78 @@ class Pipe:
             self.invalid += 1
 
     def take(self, limit: int) -> list[Item]:
-        """Pop up to ``limit`` items (sender thread). Callers are not blocked meanwhile."""
-        popleft = self.queue.popleft
-        taken: list[Item] = []
+        """Remove up to ``limit`` items (sender thread only); callers are not blocked."""
+        queue = self.queue
+        with self.lock:
+            n = min(limit, len(queue))
+            self.in_flight += n  # counted before they leave the deque: never undercounted
+        popleft = queue.popleft
         try:
-            for _ in range(limit):
-                taken.append(popleft())
-        except IndexError:
-            pass
-        return taken
+            return [popleft() for _ in range(n)]
+        except IndexError:  # abandon() emptied it meanwhile (and counted these)
+            return []
 
     def settle(self, n: int, ok: bool) -> None:
         """Record the outcome of ``n`` events taken by the sender."""
         with self.lock:
             if self.abandoned:
                 return
+            self.in_flight -= n
             if ok:
                 self.sent += n
             else:
                 self.dropped += n
             self.settled.notify_all()
 
-    def wait_settled(self, target: int, timeout: float) -> bool:
-        """Block until ``sent + dropped >= target`` or the timeout; True when reached."""
+    def reject(self, n: int) -> None:
+        """``n`` events taken by the sender turned out invalid (not encodable, too large)."""
         with self.lock:
-            return self.settled.wait_for(lambda: self.sent + self.dropped >= target, timeout)
+            if self.abandoned:
+                return
+            self.in_flight -= n
+            self.rejected += n
+            self.settled.notify_all()
+
+    def _counts(self) -> tuple[int, int, int]:
+        """(sent, dropped, queued), with ``lock`` held. After ``abandon()`` an event that a
+        caller racing ``close()`` appended is dropped."""
+        if self.abandoned:
+            return self.sent, self.dropped + len(self.queue), 0
+        return self.sent, self.dropped, len(self.queue) + self.in_flight
+
+    def accepted(self) -> int:
+        """Events accepted from callers so far, settled or not (call with ``lock`` held)."""
+        sent, dropped, queued = self._counts()
+        return sent + dropped + self.rejected + queued
+
+    def wait_settled(self, target: int, timeout: float) -> bool:
+        """Block until ``target`` accepted events are settled, or the timeout; True when so."""
+        def done() -> bool:
+            sent, dropped, _queued = self._counts()
+            return sent + dropped + self.rejected >= target
+
+        with self.lock:
+            return self.settled.wait_for(done, timeout)
 
     def abandon(self) -> int:
         """Count everything not yet settled as dropped; ignore later outcomes. Returns the count."""
         with self.lock:
             self.closed = True
             self.abandoned = True
+            lost = len(self.queue) + self.in_flight
             self.queue.clear()
-            lost = self.emitted - self.sent - self.dropped
+            self.in_flight = 0
             self.dropped += lost
             self.settled.notify_all()
         return lost
 
     def stats(self) -> dict[str, Any]:
         with self.lock:
+            sent, dropped, queued = self._counts()
             return {
-                "emitted": self.emitted,
-                "sent": self.sent,
-                "dropped": self.dropped,
-                "invalid": self.invalid,
-                "queued": self.emitted - self.sent - self.dropped,
+                "emitted": sent + dropped + queued,
+                "sent": sent,
+                "dropped": dropped,
+                "invalid": self.invalid + self.rejected,
+                "queued": queued,
             }

@@ -7,6 +7,7 @@ value itself (events may carry personal data).
 from __future__ import annotations
 
 import os
+import random
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -228,9 +229,15 @@ def parse_ts(value: Any) -> float:
 
 _V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _V4_SET = (0x4000 << 64) | (0x8000 << 48)
+# A private generator, seeded from os.urandom and re-seeded in forked children: the ids stay
+# unique when the host seeds the global ``random`` (ML code often does) or forks workers.
+# Event ids must be unique, not secret; this is ~3x cheaper than a getrandom() call per id.
+_ids = random.Random()
+_bits = _ids.getrandbits
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_ids.seed)
 
 
 def new_event_id() -> str:
-    """A random UUID4 as 32 hex digits (same value space as ``uuid.uuid4().hex``, ~4x faster)."""
-    n = int.from_bytes(os.urandom(16), "big")
-    return "%032x" % ((n & _V4_CLEAR) | _V4_SET)
+    """A random UUID4 as 32 hex digits (same value space as ``uuid.uuid4().hex``)."""
+    return "%032x" % ((_bits(128) & _V4_CLEAR) | _V4_SET)

@@ -17,6 +17,13 @@ from tripwire_sdk import Emitter, Limits
 from tripwire_sdk.events import TOPICS, decode_message
 
 FEATURES = {f"f{i}": i * 0.5 for i in range(20)}
+TS = 1_767_323_045.0  # 2026-01-02T03:04:05Z
+
+
+def uuid_version(hex_id: str) -> int:
+    import uuid
+
+    return uuid.UUID(hex_id).version
 
 
 class FakeFuture:
@@ -424,3 +431,192 @@ def test_forked_child_gets_its_own_queue_and_thread(fake_kafka):
     em.close()
     assert ok and child_stats == {"emitted": 1, "sent": 1, "dropped": 0, "invalid": 0, "queued": 0}
     assert em.stats["emitted"] == 1 and em.sent == 1
+
+
+# -- the hot path: encoding on the call or on the sender, the lock-free queue -------------------
+
+@pytest.fixture
+def stdlib_json(monkeypatch):
+    """As if orjson were not installed: the SDK's own dependencies only."""
+    import tripwire_sdk._encode as encode_module
+
+    monkeypatch.setattr(encode_module, "_orjson", None)
+
+
+def test_without_orjson_plain_events_are_encoded_by_the_sender(fake_kafka, stdlib_json):
+    from tripwire_sdk.events import make_label, make_prediction
+
+    em = Emitter("x:1", "svc", limits=Limits(max_event_bytes=4_000))
+    feats = {"a": 1.0, "b": math.nan, "c": "é\n", "d": None, "e": True, "f": 7}
+    pid = em.prediction("m", feats, "yes", score=0.25, model_version="v2", event_id="p1", ts=TS)
+    lid = em.label("m", pid, 0, event_id="l1", ts=TS)
+    assert (pid, lid) == ("p1", "l1")
+    assert isinstance(em._pipe.queue[0][2], dict)  # handed over unencoded
+    assert math.isnan(feats["b"])  # the caller's dict is never touched
+    assert em.prediction("m", {"obj": object()}, 1) == ""  # still invalid on the call
+    assert em.prediction("m", {"text": "x" * 5_000}, 1) == ""
+    assert em.llm("a", "v", "m", "q", "r") != ""  # LLM events are encoded on the call
+    assert em.flush(5)
+    em.close()
+    assert em.stats == {"emitted": 3, "sent": 3, "dropped": 0, "invalid": 2, "queued": 0}
+    expected = [make_prediction("m", {**feats, "b": None}, "yes", score=0.25, model_version="v2",
+                                event_id="p1", ts=TS, service="svc"),
+                make_label("m", "p1", 0, event_id="l1", ts=TS, service="svc")]
+    got = {e["event_id"]: e for e in sent_events()}
+    assert [got["p1"], got["l1"]] == expected
+
+
+def test_unencoded_events_in_the_queue_are_bounded(fake_kafka, stdlib_json):
+    from tripwire_sdk._defer import DEFER_MAX
+
+    fake_kafka.refuse_connect = True  # nothing leaves the queue
+    em = Emitter(closed_port(), max_queue=DEFER_MAX + 500)
+    for i in range(DEFER_MAX + 100):
+        em.prediction("m", FEATURES, i)
+    kinds = [type(item[2]) for item in em._pipe.queue]
+    assert kinds.count(dict) == DEFER_MAX and kinds.count(bytes) == 100
+    em.close(0)
+    assert em.stats["dropped"] == DEFER_MAX + 100
+
+
+@pytest.mark.parametrize("use_orjson", [True, False])
+def test_size_bound_holds_for_worst_case_strings(monkeypatch, use_orjson):
+    import tripwire_sdk._encode as encode_module
+    from tripwire_sdk._defer import _label_bound, _prediction_bound, deferrable
+    from tripwire_sdk.events import make_label, make_prediction
+
+    if not use_orjson:
+        monkeypatch.setattr(encode_module, "_orjson", None)
+    elif encode_module._orjson is None:
+        pytest.skip("orjson not installed")
+    nasty = ["\x00\x1f\"\\", "😀" * 5, "lone \ud800", "é" * 7, "x" * 300]
+    for i, text in enumerate(nasty):
+        feats = {text: text, f"{text}{i}": -2**63, "f": -1.2345678901234567e-308, "n": None}
+        for ev in (make_prediction(text, feats, text, model_version=text, event_id=text,
+                                   prediction_id=text, service=text, score=0.5, latency_ms=1e300),
+                   make_prediction("m", {"a": math.inf}, -2**63, ts=-1.2345678901234567e10)):
+            assert _prediction_bound(ev) >= len(encode_module.encode_event(ev))
+        ev = make_label(text, text, text, event_id=text, service=text)
+        assert _label_bound(ev) >= len(encode_module.encode_event(ev))
+    not_plain = [{"a": 2**64, "s": ""}, {1: 1.0, "s": ""}, {"a": [1]}, {"a": object()},
+                 {"a": 1.5j}, {"a": 1.5j, "s": ""}]
+    for feats in not_plain:
+        assert not deferrable(make_prediction("m", feats, 1), 10**9, thorough=True)
+    assert not deferrable(make_prediction("m", {"a": "x" * 100}, 1), 1_000, thorough=True)
+    assert not deferrable(make_prediction("m", {"a": "x"}, 1), 10**9, thorough=False)
+    assert deferrable(make_prediction("m", {"a": "x"}, 1), 10**9, thorough=True)
+    assert deferrable(make_prediction("m", {"a": 1, "b": 2.5, "c": True}, 1), 100, thorough=False)
+
+
+def test_numbers_only_check_lets_only_plain_sums_through():
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from tripwire_sdk._defer import _numbers_only
+
+    assert _numbers_only({}) and _numbers_only({"a": 1, "b": 2.5, "c": False, "d": math.nan})
+    for odd in ("x", None, object(), Decimal(1), Fraction(1, 3), 1j, [1.0]):
+        assert not _numbers_only({"a": odd})
+    np = pytest.importorskip("numpy")
+    assert not _numbers_only({"a": np.float64(1.5), "b": 2.0})  # encoded on the call instead
+
+
+def test_messages_mix_encoded_and_unencoded_events():
+    from tripwire_sdk._encode import encode_messages
+
+    events = [{"type": "label", "i": i, "s": "x" * (i % 50)} for i in range(300)]
+    parts = [json.dumps(e, separators=(",", ":")).encode() if i % 3 else e
+             for i, e in enumerate(events)]
+    messages, rejected, _reason, dropped = encode_messages(parts, 40, 2_000, 2_000)
+    assert rejected == dropped == 0 and sum(n for _m, n in messages) == 300
+    assert all(len(m) <= 2_000 for m, _n in messages) and max(n for _m, n in messages) <= 40
+    assert [e for m, _n in messages for e in json.loads(m)] == events
+    packed = encode_messages([b'{"a":1}', {"type": "label", "b": "y" * 60},
+                              {"type": "label", "c": object()}, b'"' + b"z" * 60 + b'"'],
+                             10, 50, 1_000)
+    assert packed == ([(b'[{"a":1}]', 1)], 1, "label: event not JSON-serializable", 2)
+
+
+def test_numeric_predictions_are_checked_by_the_sender(fake_kafka, caplog):
+    from fractions import Fraction
+
+    em = Emitter("x:1", limits=Limits(max_event_bytes=5_000))
+    with caplog.at_level(logging.WARNING, logger="tripwire_sdk"):
+        ok = em.prediction("m", {"a": 1.5, "b": 2}, 1, event_id="ok")
+        odd = em.prediction("m", {"a": Fraction(1, 3), "b": 0.5}, 1)  # sums to a float
+        long_names = em.prediction("m", {"n" * 3_000: 1.0, "m" * 3_000: 2.0}, 1)
+        assert ok == "ok" and odd and long_names  # not caught on the call...
+        assert em.flush(5)
+    em.close()
+    # ...but never sent: counted as invalid, logged with the reason
+    assert em.stats == {"emitted": 1, "sent": 1, "dropped": 0, "invalid": 2, "queued": 0}
+    assert [e["event_id"] for e in sent_events()] == ["ok"]
+    assert any("invalid events not sent" in r.getMessage() for r in caplog.records)
+
+
+def test_caller_dict_is_not_changed_when_the_stdlib_encodes_nan(fake_kafka):
+    em = Emitter("x:1")
+    feats = {"a": math.nan, "s": "lone \ud800"}  # the surrogate makes orjson give up
+    assert em.prediction("m", feats, 1)
+    assert math.isnan(feats["a"]) and list(feats) == ["a", "s"]
+    assert em.flush(5)
+    em.close()
+    assert sent_events()[0]["features"] == {"a": None, "s": "lone \ud800"}
+
+
+def test_pipe_counts_what_the_sender_holds_and_late_appends():
+    from tripwire_sdk._pipe import Pipe
+
+    pipe = Pipe(max_queue=5)
+    assert all(pipe.put(("t", "k", b"x")) for _ in range(5)) and not pipe.put(("t", "k", b"x"))
+    taken = pipe.take(3)
+    assert len(taken) == 3 and pipe.in_flight == 3 and len(pipe.queue) == 2
+    assert not pipe.put(("t", "k", b"x"))  # 3 held by the sender + 2 queued = the bound
+    pipe.settle(3, ok=True)
+    assert pipe.stats() == {"emitted": 7, "sent": 3, "dropped": 2, "invalid": 0, "queued": 2}
+    pipe.take(10)
+    assert pipe.abandon() == 2
+    pipe.queue.append(("t", "k", b"x"))  # a caller that read `closed` before close() ran
+    pipe.settle(2, ok=True)  # a late callback: ignored
+    assert pipe.stats() == {"emitted": 8, "sent": 3, "dropped": 5, "invalid": 0, "queued": 0}
+    assert pipe.wait_settled(8, 0.0)
+
+
+def test_event_ids_stay_unique_when_the_host_seeds_random():
+    import random
+
+    from tripwire_sdk.events import new_event_id
+
+    random.seed(0)
+    first = [new_event_id() for _ in range(100)]
+    random.seed(0)
+    second = [new_event_id() for _ in range(100)]
+    assert not set(first) & set(second)
+    assert all(uuid_version(i) == 4 for i in first)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_forked_children_draw_other_event_ids():
+    from tripwire_sdk.events import new_event_id
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.write(write_end, ",".join(new_event_id() for _ in range(50)).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    parent = {new_event_id() for _ in range(50)}
+    with os.fdopen(read_end) as reader:
+        child = set(reader.read().split(","))
+    os.waitpid(pid, 0)
+    assert len(child) == 50 and not parent & child
+
+
+def test_kafka_batches_hold_several_messages(fake_kafka):
+    em = Emitter("x:1", limits=Limits(max_message_bytes=500_000))
+    em.label("m", "p", 1)
+    assert em.flush(5)
+    em.close()
+    assert fake_kafka.instances[0].config["batch_size"] == 500_000

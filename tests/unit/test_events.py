@@ -563,3 +563,21 @@ def test_validate_is_fast():
         best = min(best, (time.perf_counter() - start) / n * 1e6)
     print(f"validate: {best:.2f} us per 20-feature prediction")
     assert best < 50  # the target is < 10 us; loose so that a loaded CI box does not flake
+
+
+def test_emitter_builder_is_make_prediction_with_positional_arguments():
+    from tripwire_sdk._build import prediction_event
+
+    feats = {"a": 1.5, "b": "x"}
+    for score, latency, service in ((None, None, None), (0.5, 3, "svc"), (1, 0.0, "")):
+        kwargs = dict(model_version="v", score=score, prediction_id="p", latency_ms=latency,
+                      event_id="e", ts="2026-01-02T03:04:05Z", service=service)
+        built = make_prediction("m", feats, True, **kwargs)
+        assert prediction_event("m", feats, True, "v", score, "p", latency, "e",
+                                "2026-01-02T03:04:05Z", service, DEFAULT_LIMITS) == built
+        assert validate(built) == built and built["features"] is not feats
+    # with several bad arguments the first one checked is reported, as before
+    with pytest.raises(EventError, match="prediction.features: expected object"):
+        make_prediction(None, [1], None, score=math.nan)  # type: ignore[arg-type]
+    with pytest.raises(EventError, match="prediction.event_id"):
+        make_prediction(None, {}, None, event_id=7)  # type: ignore[arg-type]
