@@ -109,9 +109,11 @@ class _Run:
     def drain(self, produce: Callable[[], None], key: str, n: int,
               timeout: float) -> tuple[float, float]:  # fmt: skip
         """Pause the worker, ``produce()`` n more events (flushed), resume it and time until
-        ``stats[key]`` grew by n. Returns (events/s, worker CPU microseconds per event)."""
+        ``stats[key]`` grew by n. Returns (events/s, worker CPU microseconds per event); the
+        worker's own CPU split by stage over the same span is left in ``self.breakdown``."""
         pgid = self.stack.children["worker"].pid
         base = self.stats()[key]
+        before = api_get(self.settings, "state", timeout=10)["cpu_seconds"]
         os.killpg(pgid, signal.SIGSTOP)
         try:
             produce()
@@ -120,7 +122,13 @@ class _Run:
             started = time.monotonic()
             os.killpg(pgid, signal.SIGCONT)
         done = self.wait_stored(key, base + n, timeout)
-        return n / (done - started), (self._worker_cpu_s() - cpu) / n * 1e6
+        total = self._worker_cpu_s() - cpu
+        after = api_get(self.settings, "state", timeout=10)["cpu_seconds"]
+        stages = {k: (after[k] - before[k]) / n * 1e6 for k in after if k != "process"}
+        stages["other (Faust, Kafka client, asyncio, publishing, GC)"] = \
+            total / n * 1e6 - sum(stages.values())
+        self.breakdown = {k: round(v, 1) for k, v in stages.items()}
+        return n / (done - started), total / n * 1e6
 
 
 def _features(rng: random.Random, shift: float) -> dict[str, float]:
@@ -184,13 +192,15 @@ def bench_ingest(n: int = 200_000, timeout: float = 600) -> dict[str, Any]:
             emitter.flush(120)
 
         drain, cpu_us = run.drain(produce, "predictions", n, timeout)
+        breakdown = run.breakdown
         emitter.close()
     return {"events": n, "features": 20, "sdk_emit_p50_us": _pct(laps, 0.50),
             "sdk_emit_p99_us": _pct(laps, 0.99), "sdk_emit_max_us": _pct(laps, 1.0),
             "ingest_events_per_s": round(n / (done - started)),
             "raw_consume_events_per_s": round(raw), "sdk_sent": sent["sent"],
             "sdk_dropped": sent["dropped"], "worker_drain_events_per_s": round(drain),
-            "worker_cpu_us_per_event": round(cpu_us, 1)}
+            "worker_cpu_us_per_event": round(cpu_us, 1),
+            "worker_cpu_us_per_event_by_stage": breakdown}
 
 
 async def _raw_consume(bootstrap: str, topic: str) -> float:
@@ -250,10 +260,12 @@ def bench_llm(n: int = 20_000, timeout: float = 900) -> dict[str, Any]:
         produce("llm", 0)
         done = run.wait_stored("llm", n, timeout)
         drain, cpu_us = run.drain(lambda: produce("drain", n), "llm", n, timeout)
+        breakdown = run.breakdown
         emitter.close()
     return {"llm_events": n, "llm_events_per_s": round(n / (done - started)),
             "llm_worker_drain_events_per_s": round(drain),
             "llm_worker_cpu_us_per_event": round(cpu_us, 1),
+            "llm_worker_cpu_us_per_event_by_stage": breakdown,
             "usage_in_events": False, "groundedness": True, "cost": True,
             "contexts": "5 chunks per event from a 2,000-chunk pool, Zipf popularity "
                         "(benchmarks.llm_scoring.make_events)"}

@@ -125,6 +125,7 @@ def create_app(config: WorkerConfig, worker: Worker | None = None) -> tuple[faus
     install_api(app, lambda: worker.read_model, token,
                 extra={"state": lambda rm, q: {**worker.checkpoints.summary(),
                                                "counters": dict(worker.counters),
+                                               "cpu_seconds": worker.cpu_seconds(),
                                                "positions": dict(worker.positions)},
                        "otlp": lambda rm, q: dict(otlp.counters)})
     install_post(app, "references", worker.set_reference, token)
