@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.datasets import DEV_ITEMS, HALUEVAL_TASKS
-from benchmarks.halueval_quality import auc, examples, length_matched_auc
+from benchmarks.halueval_quality import FIELDS, auc, examples, length_matched_auc
 
 __all__ = ["Data", "collect", "fit", "main"]
 
@@ -35,51 +35,60 @@ L2 = 1.0
 EVIDENCE = frozenset({
     "name_unsupported", "name_contradicted", "number_unsupported", "number_contradicted",
     "negation_contradicted", "correction", "relation_unsupported", "entity_claim",
-    "names_unsupported", "substitution",
+    "names_unsupported", "substitution", "restated_entity", "denial", "category_contradicted",
 })  # fmt: skip
 #: A response with full support and no evidence against it scores at least this.
 PERFECT_SCORE = 0.9
-#: Share of grounded development examples flagged, per kind (answer, conversation, document).
-TARGET_FALSE_FLAGS = (0.08, 0.10, 0.06)
+#: Share of grounded development examples flagged, per kind (:data:`detectors.llm._model.KINDS`).
+TARGET_FALSE_FLAGS = (0.08, 0.12, 0.06, 0.12)
 WEIGHTS_PATH = Path(__file__).resolve().parent.parent / "detectors" / "llm" / "_weights.py"
 
 
-class Data:
-    """Feature rows of examples: ``x`` (n, features), ``y``, ``words`` (context content
-    words), ``task``, ``item``, ``length`` (response words)."""
+Row = tuple[tuple[float, ...], int, tuple[int, int, int], str, int, int, bool]
+_COLUMNS = ("x", "y", "shape", "mix", "task", "item", "length", "prompt")
 
-    def __init__(self, rows: list[tuple[tuple[float, ...], int, tuple[int, int], str, int,
-                                        int]]) -> None:  # fmt: skip
+
+class Data:
+    """Feature rows of examples: ``x`` (n, features), ``y``, ``shape`` (the request's, see
+    :func:`detectors.llm._model.kind_mix`), ``mix`` (kind shares),
+    ``task``, ``item``, ``length`` (response words), ``prompt`` (scored with its prompt)."""
+
+    def __init__(self, rows: list[Row]) -> None:
         from detectors.llm._model import kind_mix
 
         self.x = np.array([r[0] for r in rows], float)
         self.y = np.array([r[1] for r in rows], int)
+        self.shape = np.array([r[2] for r in rows], int).reshape(len(rows), 3)
         self.mix = np.array([kind_mix(*r[2]) for r in rows], float)
         self.task = np.array([r[3] for r in rows])
         self.item = np.array([r[4] for r in rows], int)
         self.length = np.array([r[5] for r in rows], int)
+        self.prompt = np.array([r[6] for r in rows], bool)
 
     def subset(self, mask: np.ndarray) -> Data:
         out = Data.__new__(Data)
-        for name in ("x", "y", "mix", "task", "item", "length"):
+        for name in _COLUMNS:
             setattr(out, name, getattr(self, name)[mask])
         return out
 
 
 def collect(tasks: Sequence[str] = HALUEVAL_TASKS, stop: int = DEV_ITEMS) -> Data:
-    """Evidence features of every example of the development split (fresh scorer)."""
+    """Evidence features of every example of the development split (fresh scorer), each
+    task with its prompt and, where it has one (qa, dialogue), also without: an app may
+    send the knowledge alone, and the model must hold for both."""
     from detectors.llm import GroundednessScorer
     from detectors.llm._model import features
 
     scorer = GroundednessScorer()
     rows = []
     for task in tasks:
-        for ex in examples(task, 0, stop):
-            ev, _ = scorer.evidence(ex.response, [ex.context], ex.prompt)
-            if not (ev.content or ev.numbers or ev.names):
-                continue  # nothing checkable: the scorer gives no score and never flags
-            rows.append((features(ev), ex.label, (ev.context_words, ev.prompt_words), task, ex.item,
-                         len(ex.response.split())))
+        for with_prompt in (True, False) if FIELDS[task][1] else (True,):
+            for ex in examples(task, 0, stop, with_prompt=with_prompt):
+                ev, _ = scorer.evidence(ex.response, [ex.context], ex.prompt)
+                if not (ev.content or ev.numbers or ev.names):
+                    continue  # nothing checkable: the scorer gives no score and never flags
+                rows.append((features(ev), ex.label, ev.shape, task,
+                             ex.item, len(ex.response.split()), with_prompt))
     return Data(rows)
 
 
@@ -186,15 +195,17 @@ def report(weights: np.ndarray, data: Data, title: str) -> list[str]:
     lines = [title]
     p = predict(weights, data)
     for task in HALUEVAL_TASKS:
-        sel = data.task == task
-        if not sel.any():
-            continue
-        y, ps, flags = data.y[sel], p[sel], p[sel] > 0.5
-        recall, false = flags[y == 1].mean(), flags[y == 0].mean()
-        lm, _ = length_matched_auc(y, ps, data.length[sel])
-        lines.append(f"  {task:14s} balanced accuracy {(recall + 1 - false) / 2:.3f}  recall "
-                     f"{recall:.3f}  false flags {false:.3f}  AUC {auc(y, ps):.3f}  "
-                     f"length-matched AUC {lm:.3f}")
+        for prompt in (True, False):
+            sel = (data.task == task) & (data.prompt == prompt)
+            if not sel.any():
+                continue
+            y, ps, flags = data.y[sel], p[sel], p[sel] > 0.5
+            recall, false = flags[y == 1].mean(), flags[y == 0].mean()
+            lm, _ = length_matched_auc(y, ps, data.length[sel])
+            name = task if FIELDS[task][1] is None else f"{task} {'+' if prompt else '-'}prompt"
+            lines.append(f"  {name:22s} balanced accuracy {(recall + 1 - false) / 2:.3f}  "
+                         f"recall {recall:.3f}  false flags {false:.3f}  AUC {auc(y, ps):.3f}  "
+                         f"length-matched AUC {lm:.3f}")
     return lines
 
 

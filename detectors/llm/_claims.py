@@ -41,8 +41,21 @@ from ._claims_index import (
     prepare,
     sentences_of,
 )
+from ._conversation import entity_use, is_denial
+from ._claims_text import asserted, categories_of, claim_stem, claim_stems, names_in
 from ._claims_lookup import ABSENT, SUPPORTED, Lookup, count_planes, name_status, together
-from ._evidence import REASON_KINDS, Evidence
+from ._evidence import (
+    CATEGORY,
+    CONTENT,
+    NAME,
+    NAME_CONTRADICTED,
+    NEGATION,
+    NUMBER,
+    NUMBER_CONTRADICTED,
+    REASON_KINDS,
+    RELATION,
+    Evidence,
+)
 
 __all__ = ["REASON_KINDS", "Evidence", "collect_evidence"]
 
@@ -55,7 +68,7 @@ CHAT_SUPPORT = 0.0  # a sentence without names or numbers and at most this suppo
 
 #: Words that only keep a conversation going; a sentence of nothing else (no name, no
 #: number) asserts nothing: "Thanks, enjoy!", "Hope this helps, let me know."
-PHATIC = frozenset(filter(None, map(_text.stem, """thank thanks hope help helps helpful enjoy
+PHATIC = frozenset(filter(None, map(claim_stem, """thank thanks hope help helps helpful enjoy
     welcome glad great happy question questions know like love good nice cool awesome fun
     wonderful amazing excellent fantastic perfect absolutely definitely certainly course
     indeed agree yeah yep yup hey hello hi bye goodbye sorry apologize wish luck day ask
@@ -113,10 +126,12 @@ def collect_evidence(response: str, context: Sequence[SourceIndex],
     (``quotes=False`` runs them anyway; a test checks that the results are equal)."""
     parts = [*context, prompt] if prompt is not None else list(context)
     ev = Evidence(context_words=sum(part.n_words for part in context),
+                  context_sentences=sum(len(part.sentence_stems) for part in context),
                   prompt_words=prompt.n_words if prompt is not None else 0)
-    sentences = sentences_of(prepare(response))
+    sentences = [(asserted(x) or x) if x.endswith("?") else x
+                 for x in sentences_of(prepare(response))]
     low, words = _text.sentence_tokens(sentences)
-    stems = _text.sentence_stems(words)
+    stems = claim_stems(words)
     checked = []
     lines = low.split("\n") if low else []
     look = Lookup(stems, parts, len(context))
@@ -143,7 +158,30 @@ def collect_evidence(response: str, context: Sequence[SourceIndex],
         _relations(ev, s, parts, len(context))
         _entity_claim(ev, s, parts[: len(context)])
         _substitution(ev, s)
+    _conversation_evidence(ev, checked, lines, context, prompt)
     return ev
+
+
+def _conversation_evidence(ev: Evidence, checked: list[_Sentence], lines: list[str],
+                           context: Sequence[SourceIndex],
+                           prompt: SourceIndex | None) -> None:  # fmt: skip
+    """Fresh and restated entities, a denial, contradicted categories (:mod:`._conversation`)."""
+    names = []
+    for s in checked:
+        found = s.names if s.names or not s.quote else [
+            (n, k, SUPPORTED) for n in names_in([s.sentence])[0] if (k := name_keys(n))]
+        names += [(n, k) for n, k, _ in found]
+    ev.fresh_entities, ev.restated_entities = entity_use(names, context, prompt)
+    ev.denials = int(bool(lines) and is_denial(lines[0]))
+    said = categories_of(frozenset().union(*(s.stems for s in checked)))
+    if not said:
+        return
+    parts = [*context, prompt] if prompt is not None else list(context)
+    known = frozenset().union(*(part.categories for part in parts))
+    missing = sorted(said - known)
+    if known and missing:
+        ev.categories += 1
+        ev.add_reason(CATEGORY, f"{', '.join(missing)} (context: {', '.join(sorted(known))})")
 
 
 def _is_quote(s: _Sentence, look: Lookup) -> bool:
@@ -200,7 +238,7 @@ def _find(s: _Sentence, look: Lookup) -> None:
     """Look the sentence's words, numbers and names up; mark it chit-chat when it names
     nothing, holds no number and at most ``CHAT_SUPPORT`` of its words occur in the source,
     and phatic when all its words are :data:`PHATIC`."""
-    for name in _text.names_in([s.sentence]):
+    for name in names_in([s.sentence])[0]:
         keys = name_keys(name)
         if keys:
             s.names.append((name, keys, name_status(name, keys, look.parts)))
@@ -245,7 +283,7 @@ def _support(ev: Evidence, s: _Sentence, look: Lookup) -> None:
     if ev.weakest is None or support < ev.weakest[0]:
         ev.weakest = (support, s.sentence)
     if support < _WEAK_SENTENCE and len(st) >= 3:
-        ev.add_reason(6, f'"{_excerpt(s.sentence)}" ({support:.0%} of its words)')
+        ev.add_reason(CONTENT, f'"{_excerpt(s.sentence)}" ({support:.0%} of its words)')
 
 
 def _names(ev: Evidence, s: _Sentence) -> None:
@@ -257,13 +295,13 @@ def _names(ev: Evidence, s: _Sentence) -> None:
         other = _other_name(s, keys)
         if other:
             ev.names_contradicted += 1
-            ev.add_reason(1, f"{name} (context: {other})")
+            ev.add_reason(NAME_CONTRADICTED, f"{name} (context: {other})")
         elif status == ABSENT:
             ev.names_absent += 1
-            ev.add_reason(5, name)
+            ev.add_reason(NAME, name)
         else:
             ev.names_partial += 1
-            ev.add_reason(5, f"{name} (partly)")
+            ev.add_reason(NAME, f"{name} (partly)")
 
 
 def _other_name(s: _Sentence, keys: tuple[str, ...]) -> str:
@@ -291,7 +329,7 @@ def _rival_number(s: _Sentence, value: float, raw: str, values: set[float],
     sentence. The sentence sharing the most words wins; None if there is none."""
     kind = _is_year(value)
     before = s.line[: max(0, s.line.find(raw))]
-    anchor = next((st for st in map(_text.stem, reversed(_text.tokens(before))) if st), "")
+    anchor = next((st for st in map(claim_stem, reversed(_text.tokens(before))) if st), "")
     best: tuple[int, float] | None = None
     mask = s.wide | (look.masks.get(anchor, 0) if anchor in s.stems else 0)
     while mask:
@@ -326,10 +364,10 @@ def _numbers(ev: Evidence, s: _Sentence, look: Lookup) -> None:
         other = _rival_number(s, value, text, values, look)
         if other is not None:
             ev.numbers_contradicted += 1
-            ev.add_reason(0, f"{text} (context: {other:g})")
+            ev.add_reason(NUMBER_CONTRADICTED, f"{text} (context: {other:g})")
         else:
             ev.numbers_absent += 1
-            ev.add_reason(4, text)
+            ev.add_reason(NUMBER, text)
 
 
 def _negation(ev: Evidence, s: _Sentence) -> None:
@@ -341,13 +379,13 @@ def _negation(ev: Evidence, s: _Sentence) -> None:
         part, j = s.aligned
         if negated != part.negated(j) and (negated or not s.quote):
             ev.negations += 1
-            ev.add_reason(2, f'"{_excerpt(s.sentence)}"')
+            ev.add_reason(NEGATION, f'"{_excerpt(s.sentence)}"')
             return
     if s.aligned is not None and s.aligned[0].negated(s.aligned[1]):
         return  # the source sentence it rests on says "not" too
     if negated and any(status == SUPPORTED for _, _, status in s.names):
         ev.negations += 1
-        ev.add_reason(2, f'"{_excerpt(s.sentence)}"')
+        ev.add_reason(NEGATION, f'"{_excerpt(s.sentence)}"')
 
 
 def _relations(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex], n_context: int) -> None:
@@ -359,4 +397,4 @@ def _relations(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex], n_conte
         for b, kb in known[i + 1 :]:
             if ka != kb and not set(ka) & set(kb) and not together(ka, kb, sources):
                 ev.relations += 1
-                ev.add_reason(3, f"{a} + {b}")
+                ev.add_reason(RELATION, f"{a} + {b}")

@@ -22,6 +22,7 @@ import string
 import sys
 
 from . import _text
+from ._claims_text import categories_of, claim_stem, claim_stems, is_initials, names_in, split_turns
 
 __all__ = ["HEDGE_RE", "NEGATION_RE", "SourceIndex", "name_keys", "numbers_of", "prepare",
            "sentences_of"]
@@ -48,23 +49,20 @@ HEDGE_RE = re.compile(
 
 def prepare(text: str, source: bool = False) -> str:
     """Split words glued by a missing space: ``"ChristieAgatha"`` -> ``"Christie Agatha"``,
-    ``"century.First"`` -> ``"century. First"``. In a source text a glued boundary between
-    two words (``"ChristieAgatha"``) or two years (``"20042004"``) also ends a sentence
-    (snippets joined without a space)."""
+    ``"century.First"`` -> ``"century. First"``; speaker tags of a chat transcript end a
+    sentence (:func:`~detectors.llm._claims_text.split_turns`). In a source text a glued
+    boundary (``"ChristieAgatha"``, ``"Jr.Robert"``, ``"(Film)Zodiac"``, ``"KillA Time"``, two
+    years ``"20042004"``: snippets joined without a space) is a line break: it ends a
+    sentence, whatever the abbreviation before it."""
+    text = split_turns(text)
     cls = text.translate(_CLASSES)
     cuts: dict[int, str] = {}
-    for pattern, offset, insert in _GLUES:
+    for pattern, offset, insert in _GLUES if not source else _SOURCE_GLUES:
         i = cls.find(pattern)
         while i >= 0:
-            cuts[i + offset] = insert
+            if _is_glue(pattern, text, cls, i):
+                cuts[i + offset] = insert
             i = cls.find(pattern, i + 1)
-    if source:
-        for pattern, offset in (("aaAa", 2), ("00000000", 4)):
-            i = cls.find(pattern)
-            while i >= 0:
-                if pattern == "aaAa" or _two_years(text, cls, i):
-                    cuts[i + offset] = ". "
-                i = cls.find(pattern, i + 1)
     if not cuts:
         return text
     pieces, last = [], 0
@@ -75,8 +73,16 @@ def prepare(text: str, source: bool = False) -> str:
     return "".join(pieces)
 
 
-# (pattern in the class string, offset of the cut, text inserted there)
+# (pattern in the class string, offset of the cut, text inserted there); later ones win
 _GLUES = (("aA", 1, " "), ("a.Aa", 2, " "), ("q.Aa", 2, " "))
+_SOURCE_GLUES = (("aA", 1, " "), ("aaAa", 2, "\n"), ("aaA ", 2, "\n"), ("a.Aa", 2, "\n"),
+                 ("q.Aa", 2, "\n"), ("qAa", 1, "\n"), ("00000000", 4, "\n"))  # fmt: skip
+
+
+def _is_glue(pattern: str, text: str, cls: str, i: int) -> bool:
+    if pattern == "qAa":  # "(Film)Zodiac", not "D'Onofrio"
+        return text[i] in ")]"
+    return pattern != "00000000" or _two_years(text, cls, i)
 
 
 def _two_years(text: str, cls: str, i: int) -> bool:
@@ -94,20 +100,21 @@ def _ends_with_abbreviation(sentence: str) -> bool:
     if not sentence.endswith("."):
         return False
     word = sentence[sentence.rfind(" ") + 1 : -1].lstrip("(\"'")
-    return (len(word) == 1 and word.isupper()) or word in _TITLES
+    return word in _TITLES or is_initials(word)
 
 
 def sentences_of(text: str) -> list[str]:
     """:func:`~detectors.llm._text.split_sentences`, without breaking after an initial or a
-    title ("H. G. Wells", "Dr. Who" stay in one sentence)."""
+    title ("H. G. Wells", "Dr. Who" stay in one sentence) within a line."""
     out: list[str] = []
-    glue = False
-    for sentence in _text.split_sentences(text):
-        if glue:
-            out[-1] = f"{out[-1]} {sentence}"
-        else:
-            out.append(sentence)
-        glue = _ends_with_abbreviation(sentence)
+    for line in text.split("\n") if "\n" in text else (text,):
+        glue = False
+        for sentence in _text.split_sentences(line):
+            if glue:
+                out[-1] = f"{out[-1]} {sentence}"
+            else:
+                out.append(sentence)
+            glue = _ends_with_abbreviation(sentence)
     return out
 
 
@@ -123,7 +130,7 @@ def name_keys(name: str) -> tuple[str, ...]:
     """The content stems of a name (``"the Tower of London"`` -> ``("tower", "london")``);
     the lower-cased tokens when it has no content word (``"AI"`` -> ``("ai",)``)."""
     toks = _text.tokens(name.lower())
-    keys = tuple(filter(None, map(_text.stem, toks)))
+    keys = tuple(filter(None, map(claim_stem, toks)))
     return keys or tuple(t for t in toks if len(t) > 1)
 
 
@@ -141,13 +148,14 @@ class SourceIndex:
     """
 
     __slots__ = ("_lines", "_names", "_negated", "_numbers", "_sentences", "_words", "bigrams",
+                 "categories",
                  "n_words", "numbers", "sentence_stems", "stems", "text", "tokstr")  # fmt: skip
 
     def __init__(self, text: str) -> None:
         self.text = text
         sentences = sentences_of(prepare(text, source=True))
         low, words = _text.sentence_tokens(sentences)
-        stems = _text.sentence_stems(words)
+        stems = claim_stems(words)
         table: dict[str, int] = {}
         get = table.get
         for i, st in enumerate(stems):
@@ -159,6 +167,7 @@ class SourceIndex:
                 for month in _text.iso_months(sentence) if "-" in sentence else ():
                     table[month] = table.get(month, 0) | 1 << i
         self.stems = table
+        self.categories = categories_of(table.keys())
         self.sentence_stems = list(map(frozenset, stems))
         flat = [stem for st in stems for stem in st]
         self.bigrams = set(map(" ".join, zip(flat, flat[1:], strict=False)))
@@ -182,7 +191,7 @@ class SourceIndex:
         """(name, its keys (:func:`name_keys`)) of each name in sentence ``j``."""
         got = self._names.get(j)
         if got is None:
-            names = _text.names_in([self._sentences[j]])
+            names = names_in([self._sentences[j]])[0]
             got = self._names[j] = tuple((n, k) for n in names if (k := name_keys(n)))
         return got
 

@@ -107,7 +107,7 @@ class GroundednessScorer:
         score = None
         flagged = False
         if checkable:
-            p = _model.probability(_model.features(ev), ev.context_words, ev.prompt_words)
+            p = _model.probability(_model.features(ev), ev.shape)
             score = round(1.0 - p, 6)
             flagged = (reference == "context" or self.flag_without_context) and \
                 score < self.min_score

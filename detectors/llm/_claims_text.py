@@ -1,0 +1,190 @@
+"""Text handling of the claim checks: names as titles and people write them, chat turns.
+
+The word-overlap scorer's building blocks (:mod:`detectors.llm._text`) stay as they are; the
+claim checks need a little more:
+
+* names (:func:`names_in`): a run of capitalised words may hold the small words of titles and
+  family names ("Harry Potter and the Prisoner of Azkaban" gives "Harry Potter" and
+  "Prisoner of Azkaban", "How to Win Friends" is one name, "Ludwig van Beethoven" too), a
+  possessive ("The Titan's Curse") and initials ("J.K. Rowling", "P. D. James"); "I", "I'm"
+  are no names. A run at the start of a sentence loses its leading small words
+  ("The Lord of the Rings" -> "Lord of the Rings") and a single word there is skipped
+  (any sentence starts with a capital);
+* chat turns (:func:`split_turns`): a transcript's speaker tags ("[Human]:", "Assistant:" at a
+  line start) end a sentence and are no names;
+* :func:`is_initials`: "J.K." or "D." ends no sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import _text
+
+__all__ = ["CATEGORIES", "CONNECTORS", "asserted", "categories_of", "claim_stem", "claim_stems",
+           "is_initials", "lemmas", "names_in", "split_turns"]
+
+_CAP = "A-ZÀ-ÖØ-Þ"
+#: Lower-case words that may join the capitalised words of one name.
+CONNECTORS = ("of", "the", "a", "an", "to", "de", "la", "le", "du", "da", "del", "der", "van",
+              "von")  # fmt: skip
+# One capitalised word (internal apostrophes and hyphens kept: "Titan's", "Grahame-Smith"),
+# or initials ("J.K.", "D."), never "I" or "I'm"/"I've"/"I'd"/"I'll".
+_WORD = (rf"(?:[{_CAP}]\.(?:[ ]?[{_CAP}]\.)*(?=[ \t]+[{_CAP}])"
+         rf"|(?!I(?:['’](?:m|ve|d|ll))?\b)[{_CAP}](?:[\w-]|['’](?=\w))*)")
+_JOIN = rf"(?:[ \t]+(?:(?:{'|'.join(CONNECTORS)})[ \t]+)*)"
+# A run starting at a word boundary (the look-behind after the first capital is the \b).
+_NAME_RE = re.compile(rf"(?<![\w.])(?={_WORD}){_WORD}(?:{_JOIN}{_WORD})*")
+_LEAD_RE = re.compile(r"[\s\-*•#>\"'“‘(\[]*(?:\d+[.)]\s+)?")
+_SMALL = frozenset(CONNECTORS) | _text.STOPWORDS
+_TURN_RE = re.compile(
+    r"\[\s*(?:human|assistant|user|system|ai|bot|agent|customer)\s*\]\s*:?"
+    r"|(?:^|(?<=\n))[ \t]*(?:human|assistant|user|system)[ \t]*:",
+    re.IGNORECASE,
+)
+
+
+def split_turns(text: str) -> str:
+    """Speaker tags of a chat transcript replaced by line breaks (each turn ends a sentence)."""
+    if ":" not in text:
+        return text
+    return _TURN_RE.sub("\n", text)
+
+
+def is_initials(word: str) -> bool:
+    """``"J.K"``, ``"D"``: single capitals separated by dots (the final dot stripped)."""
+    return all(len(p) == 1 and p.isupper() for p in word.split("."))
+
+
+def _strip_small(span: str) -> str:
+    """``span`` without its leading small words ("The Lord of the Rings" -> "Lord of the
+    Rings"); "" when nothing but small words is left."""
+    words = span.split()
+    k = 0
+    while k < len(words) and words[k].lower() in _SMALL:
+        k += 1
+    return " ".join(words[k:])
+
+
+def names_in(sentences: list[str]) -> list[list[str]]:
+    """The names of each sentence (see the module docstring), per sentence."""
+    out: list[list[str]] = []
+    for sentence in sentences:
+        first = 0 if sentence[:1].isalpha() else _LEAD_RE.match(sentence).end()  # type: ignore[union-attr]
+        names = []
+        for m in _NAME_RE.finditer(sentence):
+            span = m.group()
+            if m.start() == first:
+                if " " not in span.strip():
+                    continue
+                span = _strip_small(span)
+            elif span.split(None, 1)[0].lower() in _SMALL:
+                span = _strip_small(span) or span
+            if span.endswith(("'s", "’s")):
+                span = span[:-2]
+            if span and any(map(_text.stem, _text.tokens(span.lower()))):
+                names.append(span)
+        out.append(names)
+    return out
+
+
+_WH = "who|whom|whose|what|when|where|which|why|how|if|whether|any|anything|about|of|much|more"
+# "Did you know (that) X?": a question that asserts X (not "do you know who ...").
+_KNOW_RE = re.compile(
+    r"^(?:(?:and|but|so|also|oh|well|by the way)[, ]+)*(?:did|do|have) you (?:know|realize|"
+    rf"remember|heard|hear)(?: that)?[, ]+(?!(?:{_WH})\b)",
+    re.IGNORECASE,
+)
+# "X, right?", "X, didn't he?": a question tag after a statement.
+_TAG_RE = re.compile(
+    r",\s*(?:right|correct|no|huh|(?:is|was|are|were|do|does|did|has|have|had|would|could|"
+    r"ca|wo)n['’]t (?:it|he|she|they|that|there|you|i|we))\s*\?+$",
+    re.IGNORECASE,
+)
+
+
+def asserted(sentence: str) -> str | None:
+    """The statement a question asserts ("Did you know he starred in Hook?" -> "he starred
+    in Hook."; "It starred Matt Damon, didn't it?" -> "It starred Matt Damon."), or None for
+    a question that asserts nothing ("Have you seen it?")."""
+    m = _TAG_RE.search(sentence)
+    if m and m.start():
+        return sentence[: m.start()] + "."
+    m = _KNOW_RE.match(sentence)
+    if m and m.end() < len(sentence) - 1:
+        return sentence[m.end() :].rstrip("?") + "."
+    return None
+
+
+# Irregular forms (after the light stemmer) -> the stem of the base form, so that "X is
+# written by Y" and "Y wrote X" share their verb.
+_IRREGULAR = {
+    "wrot": "writ", "written": "writ", "sang": "sing", "sung": "sing", "began": "begin",
+    "begun": "begin", "becam": "becom", "drew": "draw", "drawn": "draw", "drov": "driv",
+    "driven": "driv", "fell": "fall", "fallen": "fall", "flew": "fly", "flown": "fly",
+    "gav": "giv", "given": "giv", "got": "get", "gotten": "get", "grew": "grow",
+    "grown": "grow", "knew": "know", "known": "know", "led": "lead", "mad": "mak",
+    "met": "meet", "paid": "pay", "ran": "run", "said": "say", "saw": "see", "seen": "see",
+    "sold": "sell", "sent": "send", "shot": "shoot", "spok": "speak", "spoken": "speak",
+    "stood": "stand", "taught": "teach", "thought": "think", "told": "tell", "took": "tak",
+    "taken": "tak", "went": "go", "gon": "go", "built": "build", "bought": "buy",
+    "brought": "bring", "caught": "catch", "chos": "choos", "chosen": "choos",
+    "fought": "fight", "found": "find", "heard": "hear", "held": "hold", "kept": "keep",
+    "lost": "los", "meant": "mean", "rod": "rid", "ridden": "rid", "thrown": "throw",
+    "threw": "throw", "wor": "wear", "worn": "wear", "felt": "feel", "left": "leav",
+    "starr": "star",
+}  # fmt: skip
+_lemma_memo: dict[str, str] = {}
+_LEMMA_MEMO_MAX = 200_000
+
+
+def _lemma(stem: str) -> str:
+    got = _IRREGULAR.get(stem)
+    if got is not None:
+        return got
+    # a doubled final consonant left by -ed/-ing ("stopp", "plann"): undoubled everywhere,
+    # so both sides agree ("stop" stays "stop"); ll/ss/zz/ff are kept ("fall", "pass")
+    last = stem[-1:]
+    if len(stem) >= 4 and last == stem[-2] and last not in "aeiouylszf" and last.isalpha():
+        return stem[:-1]
+    return stem
+
+
+def lemmas(stems: list[str]) -> list[str]:
+    """Stems of :func:`detectors.llm._text.stem` with irregular forms and doubled final
+    consonants normalised (memoised; stems of one word in any form agree)."""
+    try:
+        return list(map(_lemma_memo.__getitem__, stems))
+    except KeyError:
+        if len(_lemma_memo) + len(stems) > _LEMMA_MEMO_MAX:
+            _lemma_memo.clear()
+        for stem in stems:
+            if stem not in _lemma_memo:
+                _lemma_memo[stem] = _lemma(stem)
+        return list(map(_lemma_memo.__getitem__, stems))
+
+
+def claim_stem(word: str) -> str:
+    """:func:`detectors.llm._text.stem`, then :func:`lemmas` ("" for a non-content word)."""
+    stem = _text.stem(word)
+    return lemmas([stem])[0] if stem else ""
+
+
+def claim_stems(words: list[list[str]]) -> list[list[str]]:
+    """:func:`detectors.llm._text.sentence_stems`, then :func:`lemmas` per sentence."""
+    return [lemmas(st) for st in _text.sentence_stems(words)]
+
+
+#: Stems of genre words: one genre named where the sources name another is a contradiction.
+CATEGORIES = frozenset(filter(None, map(claim_stem, """comedy comedies drama dramas horror
+    thriller thrillers romance romantic mystery mysteries fantasy sci-fi scifi documentary
+    documentaries animated animation action adventure western westerns musical musicals crime
+    biography biographical historical war family children childrens teen dystopian dystopia
+    satire satirical poetry memoir memoirs nonfiction non-fiction fiction speculative suspense
+    supernatural paranormal superhero noir gothic psychological self-help autobiography
+    autobiographical tragedy epic sports""".split())))
+
+
+def categories_of(stems: object) -> frozenset[str]:
+    """The genre stems among ``stems`` (an iterable of stems)."""
+    return CATEGORIES.intersection(stems)  # type: ignore[arg-type]
