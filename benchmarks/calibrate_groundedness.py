@@ -28,7 +28,7 @@ import numpy as np
 from benchmarks.datasets import DEV_ITEMS, HALUEVAL_TASKS
 from benchmarks.halueval_quality import FIELDS, auc, examples, length_matched_auc
 
-__all__ = ["Data", "collect", "fit", "main"]
+__all__ = ["DECISIVE", "EVIDENCE", "Data", "collect", "fit", "main"]
 
 L2 = 1.0
 #: Features that are evidence against a response: their weights are kept >= 0.
@@ -37,14 +37,19 @@ EVIDENCE = frozenset({
     "negation_contradicted", "correction", "relation_unsupported", "entity_claim",
     "names_unsupported", "substitution", "restated_entity", "denial", "category_contradicted",
 })  # fmt: skip
+#: Evidence that flags a response on its own, whatever else it says (but in a summary of a
+#: long document, where development data shows it is noisy): a number where the sources'
+#: statement about the same thing has another ("released in 1995" / "released 2014").
+DECISIVE = ("number_contradicted",)
+DECISIVE_MARGIN = 0.3
 #: A response with full support and no evidence against it scores at least this.
 PERFECT_SCORE = 0.9
 #: Share of grounded development examples flagged, per kind (:data:`detectors.llm._model.KINDS`).
-TARGET_FALSE_FLAGS = (0.08, 0.12, 0.06, 0.12)
+TARGET_FALSE_FLAGS = (0.06, 0.12, 0.06, 0.09)
 WEIGHTS_PATH = Path(__file__).resolve().parent.parent / "detectors" / "llm" / "_weights.py"
 
 
-Row = tuple[tuple[float, ...], int, tuple[int, int, int], str, int, int, bool]
+Row = tuple[tuple[float, ...], int, tuple[int, int, float, int, bool], str, int, int, bool]
 _COLUMNS = ("x", "y", "shape", "mix", "task", "item", "length", "prompt")
 
 
@@ -58,7 +63,7 @@ class Data:
 
         self.x = np.array([r[0] for r in rows], float)
         self.y = np.array([r[1] for r in rows], int)
-        self.shape = np.array([r[2] for r in rows], int).reshape(len(rows), 3)
+        self.shape = [r[2] for r in rows]
         self.mix = np.array([kind_mix(*r[2]) for r in rows], float)
         self.task = np.array([r[3] for r in rows])
         self.item = np.array([r[4] for r in rows], int)
@@ -68,7 +73,9 @@ class Data:
     def subset(self, mask: np.ndarray) -> Data:
         out = Data.__new__(Data)
         for name in _COLUMNS:
-            setattr(out, name, getattr(self, name)[mask])
+            value = getattr(self, name)
+            setattr(out, name, value[mask] if isinstance(value, np.ndarray) else
+                    [v for v, m in zip(value, mask, strict=True) if m])
         return out
 
 
@@ -118,7 +125,8 @@ def fit(data: Data, l2: float = L2,
     Features a kind does not use (:data:`detectors.llm._model.UNUSED`) keep weight 0, and so
     does a piece of evidence against a response (:data:`EVIDENCE`) whose fitted weight would
     be negative: more evidence of a hallucination never raises the score. Such features are
-    dropped one round at a time and the rest refitted."""
+    dropped one round at a time and the rest refitted. Last, :data:`DECISIVE` evidence is
+    given at least the weight that flags an otherwise fully supported response."""
     from detectors.llm._model import FEATURES, KINDS, UNUSED
 
     names = ("intercept", *FEATURES)
@@ -134,7 +142,31 @@ def fit(data: Data, l2: float = L2,
         if not negative.any():
             break
         keep &= ~negative
-    return _place_intercepts(weights.reshape(len(KINDS), width), data, target)
+    weights = weights.reshape(len(KINDS), width)
+    for _ in range(3):
+        weights = _decisive(_place_intercepts(weights, data, target))
+    return weights
+
+
+def _decisive(weights: np.ndarray) -> np.ndarray:
+    """Raise the weights of :data:`DECISIVE` evidence (except in documents) so that a
+    response that is fully supported but for it scores below 0.5 (by ``DECISIVE_MARGIN``)."""
+    from detectors.llm._model import FEATURES, KINDS
+
+    weights = weights.copy()
+    perfect = _perfect(len(FEATURES))
+    prompted = perfect.copy()
+    prompted[FEATURES.index("has_prompt")] = 1.0
+    fresh = prompted.copy()  # a context entity the prompt does not mention
+    fresh[FEATURES.index("fresh_entity")] = 1.0
+    for k, kind in enumerate(KINDS):
+        if kind == "document":
+            continue
+        z = min(weights[k, 0] + weights[k, 1:] @ v for v in (perfect, prompted, fresh))
+        for name in DECISIVE:
+            i = 1 + FEATURES.index(name)
+            weights[k, i] = max(weights[k, i], DECISIVE_MARGIN - z)
+    return weights
 
 
 def _place_intercepts(weights: np.ndarray, data: Data,

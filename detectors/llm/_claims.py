@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import chain
 
 from . import _text
+from ._categories import categories_of, contradicted
 from ._claims_index import (
     HEDGE_RE,
     NEGATION_RE,
@@ -41,9 +43,9 @@ from ._claims_index import (
     prepare,
     sentences_of,
 )
-from ._conversation import entity_use, is_denial
-from ._claims_text import asserted, categories_of, claim_stem, claim_stems, names_in
 from ._claims_lookup import ABSENT, SUPPORTED, Lookup, count_planes, name_status, together
+from ._claims_text import asserted, claim_stem, claim_stems, names_in
+from ._conversation import entity_use, is_denial
 from ._evidence import (
     CATEGORY,
     CONTENT,
@@ -125,8 +127,11 @@ def collect_evidence(response: str, context: Sequence[SourceIndex],
     fully supported without the per-claim checks, which could find nothing in it
     (``quotes=False`` runs them anyway; a test checks that the results are equal)."""
     parts = [*context, prompt] if prompt is not None else list(context)
+    turns = prompt is not None and prompt.turns
     ev = Evidence(context_words=sum(part.n_words for part in context),
                   context_sentences=sum(len(part.sentence_stems) for part in context),
+                  context_name_share=_name_share(context) if not turns else 0.0,
+                  prompt_turns=turns,
                   prompt_words=prompt.n_words if prompt is not None else 0)
     sentences = [(asserted(x) or x) if x.endswith("?") else x
                  for x in sentences_of(prepare(response))]
@@ -162,6 +167,13 @@ def collect_evidence(response: str, context: Sequence[SourceIndex],
     return ev
 
 
+def _name_share(context: Sequence[SourceIndex]) -> float:
+    """Share of the context's words inside names, over all its documents (not read when the
+    prompt is a chat transcript: :func:`detectors.llm._model.kind_mix`)."""
+    words = sum(part.n_tokens for part in context)
+    return sum(part.name_share() * part.n_tokens for part in context) / words if words else 0.0
+
+
 def _conversation_evidence(ev: Evidence, checked: list[_Sentence], lines: list[str],
                            context: Sequence[SourceIndex],
                            prompt: SourceIndex | None) -> None:  # fmt: skip
@@ -173,15 +185,15 @@ def _conversation_evidence(ev: Evidence, checked: list[_Sentence], lines: list[s
         names += [(n, k) for n, k, _ in found]
     ev.fresh_entities, ev.restated_entities = entity_use(names, context, prompt)
     ev.denials = int(bool(lines) and is_denial(lines[0]))
-    said = categories_of(frozenset().union(*(s.stems for s in checked)))
+    said = categories_of(chain.from_iterable(s.stems for s in checked))
     if not said:
         return
     parts = [*context, prompt] if prompt is not None else list(context)
-    known = frozenset().union(*(part.categories for part in parts))
-    missing = sorted(said - known)
-    if known and missing:
+    found = contradicted(said, frozenset().union(*(part.categories for part in parts)))
+    if found:
         ev.categories += 1
-        ev.add_reason(CATEGORY, f"{', '.join(missing)} (context: {', '.join(sorted(known))})")
+        for member, others in found:
+            ev.add_reason(CATEGORY, f"{member} (context: {', '.join(others)})")
 
 
 def _is_quote(s: _Sentence, look: Lookup) -> bool:
@@ -198,7 +210,7 @@ def _is_quote(s: _Sentence, look: Lookup) -> bool:
 def _quote(ev: Evidence, s: _Sentence, look: Lookup) -> None:
     """Count a quoted sentence: all its words and pairs supported, aligned as it is; a
     correction ("actually") counts as in any sentence, a negation cannot contradict."""
-    if CORRECTION_RE.search(s.line):
+    if not HEDGE_RE.search(s.line) and CORRECTION_RE.search(s.line):
         ev.corrections += 1
     st = s.stem_list
     n = len(st)
@@ -372,8 +384,9 @@ def _numbers(ev: Evidence, s: _Sentence, look: Lookup) -> None:
 
 def _negation(ev: Evidence, s: _Sentence) -> None:
     line = s.line
-    negated = bool(NEGATION_RE.search(line)) and not HEDGE_RE.search(line)
-    if CORRECTION_RE.search(line):
+    hedged = HEDGE_RE.search(line)
+    negated = bool(NEGATION_RE.search(line)) and not hedged
+    if not hedged and CORRECTION_RE.search(line):  # "I'm actually not sure" corrects nothing
         ev.corrections += 1
     if s.aligned is not None and s.shared >= 2 and s.shared >= 0.5 * len(s.stems):
         part, j = s.aligned
@@ -393,8 +406,7 @@ def _relations(ev: Evidence, s: _Sentence, parts: Sequence[SourceIndex], n_conte
         return
     known = [(name, keys) for name, keys, status in s.names if status == SUPPORTED]
     sources = parts[:n_context] or parts
-    for i, (a, ka) in enumerate(known):
-        for b, kb in known[i + 1 :]:
-            if ka != kb and not set(ka) & set(kb) and not together(ka, kb, sources):
-                ev.relations += 1
-                ev.add_reason(RELATION, f"{a} + {b}")
+    for (a, ka), (b, kb) in zip(known, known[1:], strict=False):  # names next to each other
+        if ka != kb and not set(ka) & set(kb) and not together(ka, kb, sources):
+            ev.relations += 1
+            ev.add_reason(RELATION, f"{a} + {b}")

@@ -22,7 +22,8 @@ import string
 import sys
 
 from . import _text
-from ._claims_text import categories_of, claim_stem, claim_stems, is_initials, names_in, split_turns
+from ._categories import categories_of
+from ._claims_text import claim_stem, has_turns, claim_stems, is_initials, names_in, split_turns
 
 __all__ = ["HEDGE_RE", "NEGATION_RE", "SourceIndex", "name_keys", "numbers_of", "prepare",
            "sentences_of"]
@@ -147,8 +148,8 @@ class SourceIndex:
     * ``n_words``: number of content words.
     """
 
-    __slots__ = ("_lines", "_names", "_negated", "_numbers", "_sentences", "_words", "bigrams",
-                 "categories",
+    __slots__ = ("_lines", "_name_share", "_names", "_negated", "_numbers", "_sentences", "_words",
+                 "bigrams", "categories", "n_tokens", "turns",
                  "n_words", "numbers", "sentence_stems", "stems", "text", "tokstr")  # fmt: skip
 
     def __init__(self, text: str) -> None:
@@ -175,10 +176,22 @@ class SourceIndex:
         self.tokstr = f" {' '.join(tokens)} "
         self.numbers = numbers_of(low, tokens)
         self.n_words = len(flat)
+        self.n_tokens = len(tokens)
         self._sentences, self._lines, self._words = sentences, low.split("\n"), words
         self._numbers: dict[int, frozenset[float]] = {}
         self._names: dict[int, tuple[tuple[str, tuple[str, ...]], ...]] = {}
         self._negated: dict[int, bool] = {}
+        self._name_share: float | None = None
+        self.turns = has_turns(text)
+
+    def name_share(self) -> float:
+        """Share of the text's words that are inside names (a list of facts about named
+        entities is name-dense; prose is not). Computed once."""
+        if self._name_share is None:
+            names = names_in(self._sentences)
+            inside = sum(len(_text.tokens(n.lower())) for ns in names for n in ns)
+            self._name_share = inside / self.n_tokens if self.n_tokens else 0.0
+        return self._name_share
 
     def sentence_numbers(self, j: int) -> frozenset[float]:
         """Number values of sentence ``j``."""

