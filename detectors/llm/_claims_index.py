@@ -20,10 +20,12 @@ from __future__ import annotations
 import re
 import string
 import sys
+from collections.abc import Callable
+from typing import TypeVar
 
 from . import _text
 from ._categories import categories_of
-from ._claims_text import claim_stem, has_turns, claim_stems, is_initials, names_in, split_turns
+from ._claims_text import claim_stem, claim_stems, has_turns, is_initials, names_in, split_turns
 
 __all__ = ["HEDGE_RE", "NEGATION_RE", "SourceIndex", "name_keys", "numbers_of", "prepare",
            "sentences_of"]
@@ -93,6 +95,8 @@ def _two_years(text: str, cls: str, i: int) -> bool:
     return all(1000 <= int(text[k : k + 4]) <= 2099 for k in (i, i + 4))
 
 
+T = TypeVar("T")
+
 _TITLES = frozenset("Mr Mrs Ms Dr Jr Sr St Mt Inc Co Ltd vs No".split())
 
 
@@ -101,6 +105,8 @@ def _ends_with_abbreviation(sentence: str) -> bool:
     if not sentence.endswith("."):
         return False
     word = sentence[sentence.rfind(" ") + 1 : -1].lstrip("(\"'")
+    if len(word) > 3 and "." not in word:  # no title, no initials
+        return False
     return word in _TITLES or is_initials(word)
 
 
@@ -121,10 +127,14 @@ def sentences_of(text: str) -> list[str]:
 
 def numbers_of(low: str, words: list[str]) -> set[float]:
     """Number values of a lower-cased sentence and its words (spelled-out ones included)."""
-    values = {value for _, value in _text.number_list(low)} if low else set()
-    if _text.NUMBER_WORDS.keys() & set(words):
+    values = {value for _, value in _text.number_list(low)} if _DIGIT(low) else set()
+    if not _NUMBER_WORDS.isdisjoint(words):
         values.update(_text.word_number_values(set(words)))
     return values
+
+
+_DIGIT = re.compile(r"\d").search  # a number needs a digit
+_NUMBER_WORDS = frozenset(_text.NUMBER_WORDS)
 
 
 def name_keys(name: str) -> tuple[str, ...]:
@@ -145,12 +155,19 @@ class SourceIndex:
     * ``sentence_stems``: the content stems per sentence;
     * :meth:`sentence_numbers`, :meth:`sentence_names`, :meth:`negated`: per sentence, worked
       out on first use (the claim checks only ask about the sentences responses rest on);
-    * ``n_words``: number of content words.
+    * ``n_words``, ``n_tokens``: numbers of content words and of words;
+    * ``sentences``, ``lines`` (lower-cased), ``stem_lists``: per sentence;
+    * :attr:`sentence_keys`: sentence text -> its first index; :meth:`quote`: a cache of the
+      claim checks' record of a sentence (built by the caller);
+    * ``categories`` (:func:`~detectors.llm._categories.categories_of`), ``turns`` (a chat
+      transcript's speaker tags), :meth:`name_share`.
     """
 
-    __slots__ = ("_lines", "_name_share", "_names", "_negated", "_numbers", "_sentences", "_words",
-                 "bigrams", "categories", "n_tokens", "turns",
-                 "n_words", "numbers", "sentence_stems", "stems", "text", "tokstr")  # fmt: skip
+    __slots__ = ("_all_numbers", "_categories", "_keys", "_low", "_name_share", "_names",
+                 "_negated", "_numbers", "_quotes", "_words", "bigrams", "lines", "n_tokens",
+                 "n_words",
+                 "sentence_stems", "sentences", "stem_lists", "stems", "text", "tokstr",
+                 "turns")  # fmt: skip
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -168,16 +185,20 @@ class SourceIndex:
                 for month in _text.iso_months(sentence) if "-" in sentence else ():
                     table[month] = table.get(month, 0) | 1 << i
         self.stems = table
-        self.categories = categories_of(table.keys())
+        self._categories: frozenset[str] | None = None
         self.sentence_stems = list(map(frozenset, stems))
         flat = [stem for st in stems for stem in st]
         self.bigrams = set(map(" ".join, zip(flat, flat[1:], strict=False)))
         tokens = [w for line in words for w in line]
         self.tokstr = f" {' '.join(tokens)} "
-        self.numbers = numbers_of(low, tokens)
+        self._all_numbers: set[float] | None = None
         self.n_words = len(flat)
         self.n_tokens = len(tokens)
-        self._sentences, self._lines, self._words = sentences, low.split("\n"), words
+        self._low = low
+        self.sentences, self.lines, self._words = sentences, low.split("\n"), words
+        self.stem_lists = stems
+        self._keys: dict[str, int] | None = None
+        self._quotes: dict[int, object] = {}
         self._numbers: dict[int, frozenset[float]] = {}
         self._names: dict[int, tuple[tuple[str, tuple[str, ...]], ...]] = {}
         self._negated: dict[int, bool] = {}
@@ -188,23 +209,54 @@ class SourceIndex:
         """Share of the text's words that are inside names (a list of facts about named
         entities is name-dense; prose is not). Computed once."""
         if self._name_share is None:
-            names = names_in(self._sentences)
+            names = names_in(self.sentences)
             inside = sum(len(_text.tokens(n.lower())) for ns in names for n in ns)
             self._name_share = inside / self.n_tokens if self.n_tokens else 0.0
         return self._name_share
+
+    @property
+    def numbers(self) -> set[float]:
+        """Number values of the text, spelled-out ones included (worked out on first use)."""
+        if self._all_numbers is None:
+            self._all_numbers = numbers_of(self._low, self.tokstr.split())
+        return self._all_numbers
+
+    @property
+    def categories(self) -> frozenset[str]:
+        """:func:`~detectors.llm._categories.categories_of` the text's stems (on first use)."""
+        if self._categories is None:
+            self._categories = categories_of(self.stems.keys())
+        return self._categories
+
+    @property
+    def sentence_keys(self) -> dict[str, int]:
+        """Sentence text -> index of its first occurrence (built on first use)."""
+        if self._keys is None:
+            keys: dict[str, int] = {}
+            for j, sentence in enumerate(self.sentences):
+                keys.setdefault(sentence, j)
+            self._keys = keys
+        return self._keys
+
+    def quote(self, j: int, build: Callable[[SourceIndex, int], T]) -> T:
+        """``build(self, j)``, worked out once per sentence and kept."""
+        got = self._quotes.get(j, self)
+        if got is self:
+            got = self._quotes[j] = build(self, j)
+        return got  # type: ignore[return-value]
 
     def sentence_numbers(self, j: int) -> frozenset[float]:
         """Number values of sentence ``j``."""
         got = self._numbers.get(j)
         if got is None:
-            got = self._numbers[j] = frozenset(numbers_of(self._lines[j], self._words[j]))
+            got = self._numbers[j] = frozenset(numbers_of(self.lines[j], self._words[j]))
         return got
 
     def sentence_names(self, j: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """(name, its keys (:func:`name_keys`)) of each name in sentence ``j``."""
         got = self._names.get(j)
         if got is None:
-            names = names_in([self._sentences[j]])[0]
+            names = names_in([self.sentences[j]])[0]
             got = self._names[j] = tuple((n, k) for n in names if (k := name_keys(n)))
         return got
 
@@ -212,7 +264,7 @@ class SourceIndex:
         """Whether sentence ``j`` holds a negation that is not a hedge."""
         got = self._negated.get(j)
         if got is None:
-            line = self._lines[j]
+            line = self.lines[j]
             got = self._negated[j] = bool(NEGATION_RE.search(line)) and \
                 not HEDGE_RE.search(line)
         return got

@@ -83,7 +83,7 @@ class Lookup:
     stem pairs found in some text.
     """
 
-    __slots__ = ("masks", "offsets", "pairs", "parts", "where")
+    __slots__ = ("_numbers", "_status", "masks", "offsets", "pairs", "parts", "where")
 
     def __init__(self, stems: list[list[str]], parts: Sequence[SourceIndex],
                  n_context: int) -> None:  # fmt: skip
@@ -91,21 +91,40 @@ class Lookup:
         pairs = set(map(" ".join, chain.from_iterable(
             zip(st, st[1:], strict=False) for st in stems)))  # fmt: skip
         self.parts = parts
-        self.where = dict.fromkeys(uniq, 0)
-        self.masks = dict.fromkeys(uniq, 0)
+        self.masks = masks = dict.fromkeys(uniq, 0)
         self.offsets: list[int] = []
         self.pairs: set[str] = set()
+        in_context: set[str] = set()
+        in_prompt: set[str] = set()
         shift = 0
         for i, part in enumerate(parts):
-            found = 2 if i < n_context else 1
-            table, where, masks = part.stems, self.where, self.masks
-            for stem in table.keys() & uniq:  # one C-level intersection, then the hits only
+            table = part.stems
+            hits = uniq.intersection(table)  # one C-level intersection, then the hits only
+            (in_context if i < n_context else in_prompt).update(hits)
+            for stem in hits:
                 masks[stem] |= table[stem] << shift
-                if where[stem] < found:
-                    where[stem] = found
             self.pairs |= pairs.intersection(part.bigrams)
             self.offsets.append(shift)
             shift += len(part.sentence_stems)
+        self._status: dict[str, int] = {}
+        self._numbers: set[float] | None = None
+        self.where = dict.fromkeys(uniq, 0)
+        self.where.update(dict.fromkeys(in_prompt, 1))
+        self.where.update(dict.fromkeys(in_context, 2))
+
+    def name_status(self, name: str, keys: tuple[str, ...]) -> int:
+        """:func:`name_status` in all the texts (kept per name for this response)."""
+        got = self._status.get(name)
+        if got is None:
+            got = self._status[name] = name_status(name, keys, self.parts)
+        return got
+
+    @property
+    def numbers(self) -> set[float]:
+        """Number values of all the texts (their union, on first use)."""
+        if self._numbers is None:
+            self._numbers = set().union(*(part.numbers for part in self.parts))
+        return self._numbers
 
     def locate(self, j: int) -> tuple[SourceIndex, int]:
         """(text, sentence index in it) of global sentence ``j``."""

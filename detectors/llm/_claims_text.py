@@ -21,8 +21,8 @@ import re
 
 from . import _text
 
-__all__ = ["CONNECTORS", "asserted", "claim_stem", "claim_stems", "has_turns", "is_initials", "lemmas",
-           "names_in", "split_turns"]
+__all__ = ["CONNECTORS", "asserted", "claim_stem", "claim_stems", "has_turns", "is_initials",
+           "lemmas", "names_in", "split_turns"]
 
 _CAP = "A-ZÀ-ÖØ-Þ"
 #: Lower-case words that may join the capitalised words of one name.
@@ -44,16 +44,23 @@ _TURN_RE = re.compile(
 )
 
 
+_SPEAKERS = ("human", "assistant", "user", "system")
+
+
+def _may_have_turns(text: str) -> bool:
+    """Can :data:`_TURN_RE` match? A tag needs a ":" and a "[", a line start, or the text's."""
+    return ":" in text and ("[" in text or "\n" in text or
+                            text.lstrip(" \t")[:9].lower().startswith(_SPEAKERS))
+
+
 def split_turns(text: str) -> str:
     """Speaker tags of a chat transcript replaced by line breaks (each turn ends a sentence)."""
-    if ":" not in text:
-        return text
-    return _TURN_RE.sub("\n", text)
+    return _TURN_RE.sub("\n", text) if _may_have_turns(text) else text
 
 
 def has_turns(text: str) -> bool:
     """Does ``text`` hold a chat transcript's speaker tag ("[Human]:", "User:")?"""
-    return ":" in text and _TURN_RE.search(text) is not None
+    return _may_have_turns(text) and _TURN_RE.search(text) is not None
 
 
 #: Dotted abbreviations that end sentences as often as they precede a name ("the U.S. The").
@@ -77,25 +84,55 @@ def _strip_small(span: str) -> str:
 
 
 def names_in(sentences: list[str]) -> list[list[str]]:
-    """The names of each sentence (see the module docstring), per sentence."""
-    out: list[list[str]] = []
+    """The names of each sentence (see the module docstring), per sentence.
+
+    One regular-expression scan over the sentences joined by line breaks, which no name
+    crosses and which, like a string's start or end, is no word character: the matches are
+    those of each sentence on its own."""
+    out: list[list[str]] = [[] for _ in sentences]
+    if not sentences:
+        return out
+    starts, firsts, offset = [], [], 0
     for sentence in sentences:
-        first = 0 if sentence[:1].isalpha() else _LEAD_RE.match(sentence).end()  # type: ignore[union-attr]
-        names = []
-        for m in _NAME_RE.finditer(sentence):
-            span = m.group()
-            if m.start() == first:
-                if " " not in span.strip():
-                    continue
-                span = _strip_small(span)
-            elif span.split(None, 1)[0].lower() in _SMALL:
-                span = _strip_small(span) or span
-            if span.endswith(("'s", "’s")):
-                span = span[:-2]
-            if span and any(map(_text.stem, _text.tokens(span.lower()))):
-                names.append(span)
-        out.append(names)
+        starts.append(offset)
+        firsts.append(offset if sentence[:1].isalpha() else
+                      offset + _LEAD_RE.match(sentence).end())  # type: ignore[union-attr]
+        offset += len(sentence) + 1
+    k = 0
+    for m in _NAME_RE.finditer("\n".join(sentences)):
+        at = m.start()
+        while k + 1 < len(starts) and starts[k + 1] <= at:
+            k += 1
+        span = _name(m.group(), at == firsts[k])
+        if span:
+            out[k].append(span)
     return out
+
+
+_name_memo: dict[tuple[str, bool], str] = {}
+
+
+def _name(span: str, first: bool) -> str:
+    """:func:`_name_of`, memoised (names recur; the memo is bounded)."""
+    got = _name_memo.get((span, first))
+    if got is None:
+        if len(_name_memo) >= 100_000:
+            _name_memo.clear()
+        got = _name_memo[span, first] = _name_of(span, first)
+    return got
+
+
+def _name_of(span: str, first: bool) -> str:
+    """The name a capitalised run stands for ("" if none); ``first``: it opens its sentence."""
+    if first:
+        if " " not in span.strip():
+            return ""
+        span = _strip_small(span)
+    elif span.split(None, 1)[0].lower() in _SMALL:
+        span = _strip_small(span) or span
+    if span.endswith(("'s", "’s")):
+        span = span[:-2]
+    return span if span and any(map(_text.stem, _text.tokens(span.lower()))) else ""
 
 
 _WH = "who|whom|whose|what|when|where|which|why|how|if|whether|any|anything|about|of|much|more"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ._claims_index import SourceIndex
 from ._claims_lookup import SUPPORTED, name_status
 
 __all__ = ["DENIAL_RE", "entity_use", "is_denial"]
@@ -33,15 +34,30 @@ def is_denial(first_line: str) -> bool:
     return bool(DENIAL_RE.match(first_line.lstrip(" \"'“‘(")))
 
 
-def entity_use(names: Sequence[tuple[str, tuple[str, ...]]], context: Sequence[object],
-               prompt: object | None) -> tuple[int, int]:  # fmt: skip
-    """(fresh, restated): names the context supports that the prompt does not / does."""
+def entity_use(names: Sequence[tuple[str, tuple[str, ...], int | None]],
+               context: Sequence[SourceIndex], prompt: SourceIndex | None) -> tuple[int, int]:
+    """(fresh, restated): names the context supports that the prompt does not / does.
+
+    Each name comes with its status against all the sources (context and prompt), which
+    bounds the one against the context alone (not supported by all: not by the context), or
+    None when the context is known to support it (it quotes a context sentence)."""
     fresh = restated = 0
-    for name, keys in names:
-        if name_status(name, keys, context) != SUPPORTED:  # type: ignore[arg-type]
-            continue
-        if prompt is not None and name_status(name, keys, [prompt]) == SUPPORTED:  # type: ignore[list-item]
-            restated += 1
-        else:
-            fresh += prompt is not None
+    seen: dict[str, int] = {}
+    for name, keys, status in names:
+        use = seen.get(name)
+        if use is None:
+            use = seen[name] = _use(name, keys, status, context, prompt)
+        fresh += use == 1
+        restated += use == 2
     return fresh, restated
+
+
+def _use(name: str, keys: tuple[str, ...], status: int | None, context: Sequence[SourceIndex],
+         prompt: SourceIndex | None) -> int:  # fmt: skip
+    """0: not in the context (or no prompt to compare), 1: fresh, 2: restated."""
+    if status is not None and (status != SUPPORTED or
+                               name_status(name, keys, context) != SUPPORTED):
+        return 0
+    if prompt is None:
+        return 0
+    return 2 if name_status(name, keys, [prompt]) == SUPPORTED else 1

@@ -78,9 +78,11 @@ class GroundednessScorer:
         self.__dict__.update(state)
         self._docs = LRUCache(*bounds)
 
-    def evidence(self, response: str, context: Sequence[str] | str,
-                 prompt: str = "") -> tuple[Evidence, Reference]:  # fmt: skip
-        """The claim evidence of ``response`` and the reference it was checked against."""
+    def evidence(self, response: str, context: Sequence[str] | str, prompt: str = "",
+                 fast: bool = True) -> tuple[Evidence, Reference]:  # fmt: skip
+        """The claim evidence of ``response`` and the reference it was checked against
+        (``fast=False``: the reference path of :func:`~detectors.llm._claims.collect_evidence`,
+        same results, for tests)."""
         if isinstance(context, str):
             context = [context]
         docs = [self._doc_index(d) for d in context if d and not d.isspace()]
@@ -89,9 +91,9 @@ class GroundednessScorer:
         if reference == "none":
             return Evidence(), reference
         if not docs:  # the prompt is all there is: it plays the context's part
-            return collect_evidence(response, [SourceIndex(prompt)], None), reference
-        return collect_evidence(response, docs, SourceIndex(prompt) if has_prompt else None), \
-            reference
+            return collect_evidence(response, [SourceIndex(prompt)], None, fast), reference
+        return collect_evidence(response, docs, SourceIndex(prompt) if has_prompt else None,
+                                fast), reference  # fmt: skip
 
     def score(self, response: str, context: Sequence[str] | str,
               prompt: str = "") -> Groundedness:  # fmt: skip

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from operator import mul
 
 from ._evidence import Evidence
 from ._weights import WEIGHTS
@@ -149,10 +150,14 @@ def logit(x: Sequence[float], shape: tuple[int, int, float, int, bool],
           weights: Sequence[Sequence[float]] = WEIGHTS) -> float:  # fmt: skip
     """Log-odds that the response is hallucinated; ``shape`` as :func:`kind_mix` takes it."""
     total = 0.0
-    for share, w in zip(kind_mix(*shape), weights, strict=True):
+    rows = _ROWS if weights is WEIGHTS else [(w[0], w[1:]) for w in weights]
+    for share, (intercept, w) in zip(kind_mix(*shape), rows, strict=True):
         if share:
-            total += share * (w[0] + sum(wi * xi for wi, xi in zip(w[1:], x, strict=True)))
+            total += share * (intercept + sum(map(mul, w, x)))
     return total
+
+
+_ROWS = [(w[0], tuple(w[1:])) for w in WEIGHTS]
 
 
 def probability(x: Sequence[float], shape: tuple[int, int, float, int, bool],

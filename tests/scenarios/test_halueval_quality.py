@@ -72,6 +72,6 @@ def test_the_quote_shortcut_changes_no_evidence_on_real_answers() -> None:
             context = [SourceIndex(ex.context)]
             prompt = SourceIndex(ex.prompt) if ex.prompt else None
             fast = collect_evidence(ex.response, context, prompt)
-            full = collect_evidence(ex.response, context, prompt, quotes=False)
+            full = collect_evidence(ex.response, context, prompt, fast=False)
             assert features(fast) == features(full), ex
             assert fast.sorted_reasons() == full.sorted_reasons(), ex

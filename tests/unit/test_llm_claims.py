@@ -197,7 +197,7 @@ def test_quoted_sentences_take_a_shortcut_with_the_same_result():
                                            else e["context"])]  # fmt: skip
         prompt = SourceIndex(e["prompt"])
         fast = collect_evidence(e["response"], context, prompt)
-        full = collect_evidence(e["response"], context, prompt, quotes=False)
+        full = collect_evidence(e["response"], context, prompt, fast=False)
         assert features(fast) == features(full)
         assert fast.sorted_reasons() == full.sorted_reasons()
         assert (fast.weakest or (1.0, ""))[0] == (full.weakest or (1.0, ""))[0]
@@ -211,6 +211,6 @@ def test_quoting_a_negation_or_a_correction_of_the_source_is_no_contradiction():
                      "Actually, Bram Stoker wrote Dracula."]:  # fmt: skip
         index = [SourceIndex(context[0])]
         fast = collect_evidence(response, index, None)
-        full = collect_evidence(response, index, None, quotes=False)
+        full = collect_evidence(response, index, None, fast=False)
         assert fast.negations == full.negations == 0
         assert fast.corrections == full.corrections
