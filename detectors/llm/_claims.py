@@ -49,6 +49,8 @@ from ._claims_checks import (
     CORRECTION_RE,
     PHATIC,
     Sentence,
+    align,
+    align_fast,
     entity_claim,
     find,
     is_quote,
@@ -87,7 +89,7 @@ def collect_evidence(response: str, context: Sequence[SourceIndex],
     items: list[Sentence | Quote | str] = [
         (_quoted(x, keys, context) or x) for x in sentences if not x.endswith("?")
     ]  # a question asserts nothing
-    look = _look_up(items, parts, len(context))
+    look = _look_up(items, parts, len(context), fast)
     checked: list[Sentence | Quote] = items  # type: ignore[assignment]
     checked = [x for x in items if not x.phatic]
     if any(not x.chat for x in checked):
@@ -98,7 +100,7 @@ def collect_evidence(response: str, context: Sequence[SourceIndex],
             x.count(ev)
             continue
         assert look is not None
-        support(ev, x, look)
+        support(ev, x, look, align_fast if fast else align)
         names(ev, x)
         numbers(ev, x, look, rival)
         negation(ev, x, screen=fast)
@@ -173,16 +175,21 @@ def _quoted(sentence: str, keys: list[dict[str, int]],
 
 
 def _look_up(items: list[Sentence | Quote | str], parts: Sequence[SourceIndex],
-             n_context: int) -> Lookup | None:  # fmt: skip
+             n_context: int, fast: bool) -> Lookup | None:  # fmt: skip
     """Replace each sentence text in ``items`` by its :class:`Sentence`, looked up in the
-    sources (:func:`~detectors.llm._claims_checks.find`); the :class:`Lookup` used."""
+    sources (:func:`~detectors.llm._claims_checks.find`); the :class:`Lookup` used (``fast``:
+    with count fields wide enough for the longest sentence)."""
     todo = [i for i, x in enumerate(items) if isinstance(x, str)]
     if not todo:
         return None
     texts: list[str] = [items[i] for i in todo]  # type: ignore[misc]
     low, words = _text.sentence_tokens(texts)
     stems = claim_stems(words)
-    look = Lookup(stems, parts, n_context)
+    width = 0
+    if fast:
+        most = max(map(len, map(set, stems)))
+        width = 1 if most < 256 else 2 if most < 65536 else 4
+    look = Lookup(stems, parts, n_context, width)
     found = names_in(texts)
     lines = low.split("\n")
     for i, text, line, w, st, nm in zip(todo, texts, lines, words, stems, found, strict=True):

@@ -12,11 +12,12 @@ words shared down and stops at the first with a rival number, instead of visitin
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Callable, Sequence
 
 from . import _text
-from ._claims_index import HEDGE_RE, NEGATION_RE, SourceIndex, name_keys, numbers_of
-from ._claims_lookup import ABSENT, SUPPORTED, Lookup, count_planes, together
+from ._claims_index import HEDGE_RE, NEGATION_RE, SourceIndex, is_year, name_keys, numbers_of
+from ._claims_lookup import ABSENT, SUPPORTED, Lookup, count_planes, counts, together
 from ._claims_text import claim_stem
 from ._evidence import (
     CONTENT,
@@ -29,8 +30,8 @@ from ._evidence import (
     Evidence,
 )
 
-__all__ = ["CORRECTION_RE", "PHATIC", "Sentence", "align", "entity_claim", "excerpt", "find",
-           "names", "negation", "numbers", "relations", "rival_number", "rival_number_fast",
+__all__ = ["CORRECTION_RE", "PHATIC", "Sentence", "align", "align_fast", "entity_claim", "excerpt",
+           "find", "names", "negation", "numbers", "relations", "rival_number", "rival_number_fast",
            "substitution", "support"]
 
 CORRECTION_RE = re.compile(r"\b(?:actually|in fact|instead|contrary to|rather than)\b")
@@ -58,9 +59,10 @@ def excerpt(sentence: str) -> str:
 class Sentence:
     """One non-question response sentence being checked."""
 
-    __slots__ = ("aligned", "chat", "in_context", "line", "names", "phatic", "planes", "quote",
-                 "sentence", "shared", "stem_list", "stems", "unsupported", "values", "wide",
-                 "words")
+    __slots__ = ("aligned", "chat", "counts", "in_context", "line", "names", "phatic", "planes",
+                 "quote",
+                 "raw", "sentence", "shared", "stem_list", "stems", "unsupported", "values",
+                 "wide", "words")
 
     def __init__(self, sentence: str, line: str, words: list[str], stems: list[str]) -> None:
         self.sentence, self.line, self.words = sentence, line, words
@@ -72,8 +74,10 @@ class Sentence:
         self.unsupported = self.in_context = 0
         self.chat = self.phatic = self.quote = False
         self.values: set[float] = set()
+        self.raw: dict[float, str] = {}  # number value -> its text (the last one written)
         self.wide = 0
         self.planes: list[int] = []
+        self.counts: bytes | array = b""
 
 
 def is_quote(s: Sentence, look: Lookup) -> bool:
@@ -95,14 +99,9 @@ def find(s: Sentence, look: Lookup, found_names: list[str]) -> None:
         keys = name_keys(name)
         if keys:
             s.names.append((name, keys, look.name_status(name, keys)))
-    where = look.where
-    for stem in s.stem_list:
-        found = where[stem]
-        if not found:
-            s.unsupported += 1
-        elif found == 2:
-            s.in_context += 1
-    s.values = numbers_of(s.line, s.words)
+    found = list(map(look.where.__getitem__, s.stem_list))
+    s.unsupported, s.in_context = found.count(0), found.count(2)
+    s.values, s.raw = numbers_of(s.line, s.words, with_text=True)
     hits = len(s.stem_list) - s.unsupported
     plain = not s.names and not s.values
     s.chat = plain and hits <= CHAT_SUPPORT * len(s.stem_list)
@@ -123,6 +122,17 @@ def align(s: Sentence, look: Lookup) -> None:
         s.aligned = look.locate((candidates & -candidates).bit_length() - 1)
 
 
+def align_fast(s: Sentence, look: Lookup) -> None:
+    """:func:`align` from :func:`~detectors.llm._claims_lookup.counts` (a :class:`Lookup`
+    with count fields): the highest count and its first sentence in two C-level calls. Sets
+    ``s.counts`` for :func:`rival_number_fast`, not ``s.wide``."""
+    s.counts = found = counts(s.stems, look)
+    count = max(found, default=0)
+    if count:
+        s.shared = count
+        s.aligned = look.locate(found.index(count))
+
+
 def _top(planes: list[int], mask: int) -> tuple[int, int]:
     """(sentences of ``mask`` with the highest count, that count) from count planes."""
     candidates, count = mask, 0
@@ -133,7 +143,8 @@ def _top(planes: list[int], mask: int) -> tuple[int, int]:
     return candidates, count
 
 
-def support(ev: Evidence, s: Sentence, look: Lookup) -> None:
+def support(ev: Evidence, s: Sentence, look: Lookup,
+            aligner: Callable[[Sentence, Lookup], None] = align) -> None:  # fmt: skip
     st = s.stem_list
     if not st:
         return
@@ -144,7 +155,7 @@ def support(ev: Evidence, s: Sentence, look: Lookup) -> None:
     pairs = list(map(" ".join, zip(st, st[1:], strict=False)))
     ev.pairs += len(pairs)
     ev.supported_pairs += sum(map(look.pairs.__contains__, pairs))
-    align(s, look)
+    aligner(s, look)
     ev.align_sum += s.shared / len(s.stems)
     ev.sentences += 1
     share = hits / len(st)
@@ -203,7 +214,7 @@ def _anchor_mask(s: Sentence, raw: str, look: Lookup) -> int:
 
 def _rival_in(part: SourceIndex, j: int, values: set[float], kind: bool) -> float | None:
     return next((v for v in part.sentence_numbers(j)
-                 if v not in values and _is_year(v) == kind), None)  # fmt: skip
+                 if v not in values and is_year(v) == kind), None)  # fmt: skip
 
 
 def rival_number(s: Sentence, value: float, raw: str, values: set[float],
@@ -212,7 +223,7 @@ def rival_number(s: Sentence, value: float, raw: str, values: set[float],
     holds instead: one sharing the word the number is attached to or two words with the
     response sentence. The sentence sharing the most words wins (the first on a tie); None
     if there is none."""
-    kind = _is_year(value)
+    kind = is_year(value)
     best: tuple[int, float] | None = None
     mask = s.wide | _anchor_mask(s, raw, look)
     while mask:
@@ -230,33 +241,63 @@ def rival_number(s: Sentence, value: float, raw: str, values: set[float],
 
 def rival_number_fast(s: Sentence, value: float, raw: str, values: set[float],
                       look: Lookup) -> float | None:  # fmt: skip
-    """:func:`rival_number`, visiting the candidates by the count planes of :func:`align`:
-    the sentences sharing the most words first (in order), then the next count, ..., so the
-    first sentence with a rival is the answer."""
-    kind = _is_year(value)
-    remaining = s.wide | _anchor_mask(s, raw, look)
-    while remaining:
-        level, _ = _top(s.planes, remaining)
-        remaining &= ~level
-        while level:
-            low = level & -level
-            level ^= low
-            part, j = look.locate(low.bit_length() - 1)
-            rival = _rival_in(part, j, values, kind)
-            if rival is not None:
-                return rival
+    """:func:`rival_number` from the counts of :func:`align_fast`, visiting only the
+    candidates that hold a number of the value's kind, the sentences sharing the most words
+    first (the first on a tie), so the first one with a rival is the answer."""
+    kind = is_year(value)
+    numbered = look.numbered(kind)  # the others hold no rival
+    found = s.counts
+    if not numbered or not found:
+        return None
+    anchor = _anchor_mask(s, raw, look)
+    if look.width == 1:  # candidates by C-level byte operations
+        wide = int.from_bytes(found.translate(_AT_LEAST_TWO), "little") | anchor
+        hits = (wide & look.numbered_fields(kind)).to_bytes(len(found), "little")
+        candidates = []
+        j = hits.find(1)
+        while j >= 0:
+            candidates.append((-found[j], j))
+            j = hits.find(1, j + 1)
+    else:
+        candidates = _candidates(found, numbered, _fields(anchor, look) if anchor else b"")
+    for _, j in sorted(candidates):
+        part, i = look.locate(j)
+        rival = _rival_in(part, i, values, kind)
+        if rival is not None:
+            return rival
     return None
 
 
-def _is_year(value: float) -> bool:
-    return 1000 <= value <= 2100 and value == int(value)
+# count byte -> 1 if it is 2 or more (a sentence sharing two words), else 0
+_AT_LEAST_TWO = bytes([0, 0] + [1] * 254)
+
+
+def _candidates(found: bytes | array, numbered: int,
+                near: bytes | array) -> list[tuple[int, int]]:  # fmt: skip
+    """(-count, sentence) of the numbered sentences sharing two words or the attached one."""
+    out = []
+    while numbered:
+        low = numbered & -numbered
+        numbered ^= low
+        j = low.bit_length() - 1
+        count = found[j] if j < len(found) else 0
+        if count >= 2 or (j < len(near) and near[j]):
+            out.append((-count, j))
+    return out
+
+
+def _fields(mask: int, look: Lookup) -> bytes | array:
+    """The count fields of a count-field mask (as :func:`~._claims_lookup.counts` gives)."""
+    width = look.width
+    raw = mask.to_bytes((mask.bit_length() + 8 * width - 1) // (8 * width) * width, "little")
+    return raw if width == 1 else array({2: "H", 4: "I"}[width], raw)
 
 
 def numbers(ev: Evidence, s: Sentence, look: Lookup, rival: Rival = rival_number) -> None:
     values = s.values
     if not values:
         return
-    raw = {value: text for text, value in _text.number_list(s.line)}
+    raw = s.raw
     for value in values:
         ev.numbers += 1
         if value in look.numbers:

@@ -21,14 +21,14 @@ import re
 import string
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from . import _text
 from ._categories import categories_of
 from ._claims_text import claim_stem, claim_stems, has_turns, is_initials, names_in, split_turns
 
-__all__ = ["HEDGE_RE", "NEGATION_RE", "SourceIndex", "name_keys", "numbers_of", "prepare",
-           "sentences_of"]
+__all__ = ["HEDGE_RE", "NEGATION_RE", "SourceIndex", "is_year", "name_keys", "numbers_of",
+           "prepare", "sentences_of"]
 
 # Character classes for finding glued words with str.find instead of a regex scan (a regex
 # engine steps through every position, ~20 ns each): lower -> "a", upper -> "A", digit ->
@@ -125,21 +125,42 @@ def sentences_of(text: str) -> list[str]:
     return out
 
 
-def numbers_of(low: str, words: list[str]) -> set[float]:
-    """Number values of a lower-cased sentence and its words (spelled-out ones included)."""
-    values = {value for _, value in _text.number_list(low)} if _DIGIT(low) else set()
+def numbers_of(low: str, words: list[str], with_text: bool = False) -> Any:
+    """Number values of a lower-cased sentence and its words (spelled-out ones included);
+    ``with_text``: also each value's text as written (the last one, for a repeated value),
+    for spelled-out numbers none."""
+    found = _text.number_list(low) if _DIGIT(low) else []
+    values = {value for _, value in found}
     if not _NUMBER_WORDS.isdisjoint(words):
         values.update(_text.word_number_values(set(words)))
-    return values
+    return (values, {value: text for text, value in found}) if with_text else values
 
 
 _DIGIT = re.compile(r"\d").search  # a number needs a digit
 _NUMBER_WORDS = frozenset(_text.NUMBER_WORDS)
 
 
+def is_year(value: float) -> bool:
+    """A whole number from 1000 to 2100."""
+    return 1000 <= value <= 2100 and value == int(value)
+
+
+_keys_memo: dict[str, tuple[str, ...]] = {}
+
+
 def name_keys(name: str) -> tuple[str, ...]:
     """The content stems of a name (``"the Tower of London"`` -> ``("tower", "london")``);
-    the lower-cased tokens when it has no content word (``"AI"`` -> ``("ai",)``)."""
+    the lower-cased tokens when it has no content word (``"AI"`` -> ``("ai",)``). Memoised
+    (names recur; the memo is bounded)."""
+    got = _keys_memo.get(name)
+    if got is None:
+        if len(_keys_memo) >= 100_000:
+            _keys_memo.clear()
+        got = _keys_memo[name] = _name_keys(name)
+    return got
+
+
+def _name_keys(name: str) -> tuple[str, ...]:
     toks = _text.tokens(name.lower())
     keys = tuple(filter(None, map(claim_stem, toks)))
     return keys or tuple(t for t in toks if len(t) > 1)
@@ -243,6 +264,33 @@ class SourceIndex:
         got = self._quotes.get(j, self)
         if got is self:
             got = self._quotes[j] = build(self, j)
+        return got  # type: ignore[return-value]
+
+    def spread(self, width: int) -> dict[str, int]:
+        """``stems`` with each sentence's bit ``j`` moved to the count field of ``width``
+        bytes at byte ``j * width`` (kept per width; see ``_claims_lookup.Lookup``)."""
+        got = self._quotes.get(-10 - width)
+        if got is None:
+            got = {}
+            for stem, mask in self.stems.items():
+                value = 0
+                while mask:
+                    low = mask & -mask
+                    mask ^= low
+                    value |= 1 << (8 * width * (low.bit_length() - 1))
+                got[stem] = value
+            self._quotes[-10 - width] = got
+        return got  # type: ignore[return-value]
+
+    def numbered(self, year: bool) -> int:
+        """Mask of the sentences holding a year (``year``) or another number (kept)."""
+        got = self._quotes.get(-1 - year)
+        if got is None:
+            mask = 0
+            for j in range(len(self.sentences)):
+                if any(is_year(v) == year for v in self.sentence_numbers(j)):
+                    mask |= 1 << j
+            got = self._quotes[-1 - year] = mask
         return got  # type: ignore[return-value]
 
     def sentence_numbers(self, j: int) -> frozenset[float]:
