@@ -68,6 +68,7 @@ from ._claims_lookup import Lookup
 from ._claims_text import asserted, claim_stems, names_in
 from ._conversation import entity_use, is_denial
 from ._evidence import CATEGORY, REASON_KINDS, Evidence
+from ._model import DOCUMENT_WORDS
 
 __all__ = ["REASON_KINDS", "Evidence", "collect_evidence"]
 
@@ -80,7 +81,7 @@ def collect_evidence(response: str, context: Sequence[SourceIndex],
     turns = prompt is not None and prompt.turns
     ev = Evidence(context_words=sum(part.n_words for part in context),
                   context_sentences=sum(len(part.sentence_stems) for part in context),
-                  context_name_share=_name_share(context) if not turns else 0.0,
+                  context_name_share=_name_share(context, turns),
                   prompt_turns=turns,
                   prompt_words=prompt.n_words if prompt is not None else 0)  # fmt: skip
     sentences = [(asserted(x) or x) if x.endswith("?") else x
@@ -89,9 +90,8 @@ def collect_evidence(response: str, context: Sequence[SourceIndex],
     items: list[Sentence | Quote | str] = [
         (_quoted(x, keys, context) or x) for x in sentences if not x.endswith("?")
     ]  # a question asserts nothing
-    look = _look_up(items, parts, len(context), fast)
-    checked: list[Sentence | Quote] = items  # type: ignore[assignment]
-    checked = [x for x in items if not x.phatic]
+    look = _look_up(items, parts, len(context), fast)  # no str left in items
+    checked: list[Sentence | Quote] = [x for x in items if not x.phatic]  # type: ignore[union-attr,misc]
     if any(not x.chat for x in checked):
         checked = [x for x in checked if not x.chat]  # chit-chat beside claims is neutral
     rival = rival_number_fast if fast else rival_number
@@ -200,9 +200,12 @@ def _look_up(items: list[Sentence | Quote | str], parts: Sequence[SourceIndex],
     return look
 
 
-def _name_share(context: Sequence[SourceIndex]) -> float:
-    """Share of the context's words inside names, over all its documents (not read when the
-    prompt is a chat transcript: :func:`detectors.llm._model.kind_mix`)."""
+def _name_share(context: Sequence[SourceIndex], turns: bool) -> float:
+    """Share of the context's words inside names, over all its documents; 0 where
+    :func:`detectors.llm._model.kind_mix` does not read it (a chat transcript as the prompt,
+    a context large enough to be a document)."""
+    if turns or sum(part.n_words for part in context) >= DOCUMENT_WORDS[1]:
+        return 0.0
     words = sum(part.n_tokens for part in context)
     return sum(part.name_share() * part.n_tokens for part in context) / words if words else 0.0
 

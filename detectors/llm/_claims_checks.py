@@ -251,7 +251,7 @@ def rival_number_fast(s: Sentence, value: float, raw: str, values: set[float],
         return None
     anchor = _anchor_mask(s, raw, look)
     if look.width == 1:  # candidates by C-level byte operations
-        wide = int.from_bytes(found.translate(_AT_LEAST_TWO), "little") | anchor
+        wide = int.from_bytes(bytes(found).translate(_AT_LEAST_TWO), "little") | anchor
         hits = (wide & look.numbered_fields(kind)).to_bytes(len(found), "little")
         candidates = []
         j = hits.find(1)

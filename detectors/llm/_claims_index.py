@@ -184,11 +184,10 @@ class SourceIndex:
       transcript's speaker tags), :meth:`name_share`.
     """
 
-    __slots__ = ("_all_numbers", "_categories", "_keys", "_low", "_name_share", "_names",
-                 "_negated", "_numbers", "_quotes", "_words", "bigrams", "lines", "n_tokens",
-                 "n_words",
-                 "sentence_stems", "sentences", "stem_lists", "stems", "text", "tokstr",
-                 "turns")  # fmt: skip
+    __slots__ = ("_all_numbers", "_categories", "_derived", "_keys", "_low", "_name_share",
+                 "_names", "_negated", "_numbers", "_quotes", "_words", "bigrams", "lines",
+                 "n_tokens", "n_words", "sentence_stems", "sentences", "stem_lists", "stems",
+                 "text", "tokstr", "turns")  # fmt: skip
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -199,7 +198,7 @@ class SourceIndex:
         get = table.get
         for i, st in enumerate(stems):
             bit = 1 << i
-            for stem in st:
+            for stem in set(st) if len(st) > 8 else st:
                 table[stem] = get(stem, 0) | bit
         if "-" in text:  # "2024-03-05" supports "March", in its sentence
             for i, sentence in enumerate(sentences):
@@ -220,6 +219,7 @@ class SourceIndex:
         self.stem_lists = stems
         self._keys: dict[str, int] | None = None
         self._quotes: dict[int, object] = {}
+        self._derived: dict[tuple[str, int], Any] = {}  # spread tables, numbered masks
         self._numbers: dict[int, frozenset[float]] = {}
         self._names: dict[int, tuple[tuple[str, tuple[str, ...]], ...]] = {}
         self._negated: dict[int, bool] = {}
@@ -269,7 +269,7 @@ class SourceIndex:
     def spread(self, width: int) -> dict[str, int]:
         """``stems`` with each sentence's bit ``j`` moved to the count field of ``width``
         bytes at byte ``j * width`` (kept per width; see ``_claims_lookup.Lookup``)."""
-        got = self._quotes.get(-10 - width)
+        got = self._derived.get(("spread", width))
         if got is None:
             got = {}
             for stem, mask in self.stems.items():
@@ -279,19 +279,19 @@ class SourceIndex:
                     mask ^= low
                     value |= 1 << (8 * width * (low.bit_length() - 1))
                 got[stem] = value
-            self._quotes[-10 - width] = got
-        return got  # type: ignore[return-value]
+            self._derived["spread", width] = got
+        return got  # type: ignore[no-any-return]
 
     def numbered(self, year: bool) -> int:
         """Mask of the sentences holding a year (``year``) or another number (kept)."""
-        got = self._quotes.get(-1 - year)
+        got = self._derived.get(("numbered", year))
         if got is None:
             mask = 0
             for j in range(len(self.sentences)):
                 if any(is_year(v) == year for v in self.sentence_numbers(j)):
                     mask |= 1 << j
-            got = self._quotes[-1 - year] = mask
-        return got  # type: ignore[return-value]
+            got = self._derived["numbered", year] = mask
+        return got  # type: ignore[no-any-return]
 
     def sentence_numbers(self, j: int) -> frozenset[float]:
         """Number values of sentence ``j``."""

@@ -217,6 +217,20 @@ def claim_stem(word: str) -> str:
     return lemmas([stem])[0] if stem else ""
 
 
+_word_memo: dict[str, str] = {}
+
+
 def claim_stems(words: list[list[str]]) -> list[list[str]]:
-    """:func:`detectors.llm._text.sentence_stems`, then :func:`lemmas` per sentence."""
-    return [lemmas(st) for st in _text.sentence_stems(words)]
+    """:func:`claim_stem` of each word, content words only, per list (memoised per word: the
+    common case is one C-level pass per sentence)."""
+    get = _word_memo.__getitem__
+    try:
+        return [list(filter(None, map(get, w))) for w in words]
+    except KeyError:
+        if len(_word_memo) > _LEMMA_MEMO_MAX:
+            _word_memo.clear()
+        for w in words:
+            for word in w:
+                if word not in _word_memo:
+                    _word_memo[word] = claim_stem(word)
+        return [list(filter(None, map(get, w))) for w in words]

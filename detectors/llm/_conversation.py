@@ -1,14 +1,12 @@
-"""Evidence from how a reply uses its sources: entities, denials, categories.
+"""Evidence from how a reply uses its sources: fresh and restated entities, denials.
 
 Grounded chat replies draw on the knowledge they were given: they bring in an entity of the
 context that the conversation (the prompt) has not mentioned yet (*fresh entity*: "Jake
 Gyllenhaal starred as well" after a question about Zodiac, whose knowledge names him).
 Hallucinated replies tend to restate the entities already under discussion and assert
 something new about them (*restated entity*: the context and the prompt both name it), or
-open by denying what was said (*denial*: "No, he wasn't in it"). And a closed class of
-descriptors (genres of films, books and music) is contradicted, not paraphrased, by a
-member the sources lack when they name another ("a horror movie" where the knowledge says
-"has genre Comedy"): *category*.
+open by denying what was said (*denial*: "No, he wasn't in it"). Contradicted categories
+are in :mod:`detectors.llm._categories`.
 """
 
 from __future__ import annotations

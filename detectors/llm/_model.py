@@ -9,14 +9,16 @@ words, true facts the snippet lacks) cannot be in the knowledge, so contradictio
 *snippet* is such knowledge without the conversation's history (no prompt), where a reply's
 names may come from turns the scorer cannot see; a *document* (summary) should rest on the
 document sentence by sentence. The kind is read off the request's shape (:func:`kind_mix`:
-context size, the length of its statements, whether there is a prompt), softly, and the
-weights of the kinds are mixed by those shares. Each kind's intercept is set so that a chosen
-share of its grounded development responses is flagged (``p > 0.5``). The fitted constants
-are in :mod:`detectors.llm._weights`, written by ``python -m
-benchmarks.calibrate_groundedness`` from the HaluEval development split. The kind boundaries
-below are set by hand between the tasks' development distributions: context content words
-(qa 95th percentile 58, summarization 5th percentile 110) and content words per context
-sentence (qa 5th percentile 7.7, dialogue's knowledge 95th percentile 9).
+context size, the length of its statements and their share of names, whether the prompt is a
+chat transcript or absent), softly, and the weights of the kinds are mixed by those shares.
+Each kind's intercept is set so that a chosen share of its grounded development responses
+is flagged (``p > 0.5``). The fitted constants are in :mod:`detectors.llm._weights`, written
+by ``python -m benchmarks.calibrate_groundedness`` from the HaluEval development split. The
+kind boundaries below are set by hand between the tasks' development distributions: context
+content words (qa 95th percentile 58, summarization 5th percentile 110), content words per
+context sentence (qa 5th percentile 7.5, dialogue's knowledge 95th percentile 8) and share of
+context words inside names (qa median 0.32, dialogue's knowledge 5th percentile 0.33; the
+two curves are multiplied, so a passage needs only one of them to read as a passage).
 
 Response length is no feature: every feature is a share or says whether some kind of
 evidence is present at all.
@@ -119,14 +121,12 @@ def kind_mix(context_words: int, context_sentences: int = 1, name_share: float =
     """Shares of the kinds of request (:data:`KINDS`), from the request's shape.
 
     ``document`` grows from 0 to 1 as the context grows from ``DOCUMENT_WORDS[0]`` to
-    ``DOCUMENT_WORDS[1]`` content words (log scale). With a prompt, the rest is a
-    ``conversation`` if the prompt is a chat transcript (``turns``), else split between
-    ``conversation`` and ``answer`` by how much the prompt outweighs the context (a logistic
-    curve in ``log(prompt / context)``, even shares at :data:`CONVERSATION_CENTER`). Without a
-    prompt, the rest is split between ``snippet`` and ``answer`` by how much the context reads
-    as short statements about named entities (logistic curves in the log of content words per
-    sentence and in the share of words inside names, even at :data:`STATEMENT_WORDS` and
-    :data:`NAME_SHARE`, multiplied).
+    ``DOCUMENT_WORDS[1]`` content words (log scale). The rest is a ``conversation`` when the
+    prompt is a chat transcript (``turns``). Otherwise it is split between a passage
+    (``answer``) and knowledge statements by how much the context reads as short statements
+    about named entities (logistic curves in the log of content words per sentence and in the
+    share of words inside names, even at :data:`STATEMENT_WORDS` and :data:`NAME_SHARE`,
+    multiplied); statements are a ``conversation`` with a prompt, a ``snippet`` without.
     """
     low, high = math.log(DOCUMENT_WORDS[0]), math.log(DOCUMENT_WORDS[1])
     x = math.log(max(context_words, 1))
