@@ -5,15 +5,19 @@
 
 1. Collect the claim evidence of every development example (items 0-4,999 of qa, dialogue
    and summarization, mapped as in :mod:`benchmarks.halueval_quality`) with
-   :meth:`detectors.llm.GroundednessScorer.evidence`, i.e. exactly as the worker sees it.
+   :meth:`detectors.llm.GroundednessScorer.evidence`, i.e. exactly as the worker sees it;
+   qa and dialogue twice, with their prompt and without it (an app may send the knowledge
+   alone, and the model must hold for both).
 2. Fit an L2-penalised logistic regression (Newton's method, deterministic) whose weights are
-   mixed by the kind of request (:func:`detectors.llm._model.kind_mix`).
+   mixed by the kind of request (:func:`detectors.llm._model.kind_mix`); evidence against a
+   response keeps a weight >= 0.
 3. Set each kind's intercept so that ``TARGET_FALSE_FLAGS`` of the grounded examples mostly
    of that kind are flagged, but never so that a fully supported response without evidence
-   against it scores below ``PERFECT_SCORE``.
-4. Cross-check: fit on items 0-2,499 and report on 2,500-4,999, then the reverse; the figures
-   printed are those of the half not fitted on. Then refit on all 5,000 and (with ``--write``)
-   write the constants.
+   against it scores below ``PERFECT_SCORE``; then give :data:`DECISIVE` evidence at least
+   the weight that flags an otherwise fully supported response (a few rounds).
+4. Cross-check: fit on items 0-2,499 and report on 2,500-4,999, then the reverse, with and
+   without the prompt; the figures printed are those of the half not fitted on. Then refit
+   on all 5,000 and (with ``--write``) write the constants.
 """
 
 from __future__ import annotations
