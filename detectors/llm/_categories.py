@@ -33,6 +33,11 @@ CLASSES = {
 _SAME = {"sci": "fiction"}  # "sci-fi" is "science fiction"
 _MEMBER = {stem: f"{name}:{_SAME.get(stem, stem)}" for name, words in CLASSES.items()
            for stem in filter(None, map(claim_stem, words.split()))}  # fmt: skip
+# member stem -> the word shown in reasons (the first listed with that stem)
+_SHOWN: dict[str, str] = {}
+for _words in CLASSES.values():
+    for _word in _words.split():
+        _SHOWN.setdefault(_SAME.get(claim_stem(_word), claim_stem(_word)), _word)
 
 
 def categories_of(stems: Iterable[str]) -> frozenset[str]:
@@ -42,11 +47,11 @@ def categories_of(stems: Iterable[str]) -> frozenset[str]:
 
 def contradicted(said: frozenset[str], known: frozenset[str]) -> list[tuple[str, list[str]]]:
     """Members of ``said`` the sources lack in a class where they name others, in order, each
-    with the sources' members of its class: ``[("horror", ["comedy"])]``."""
+    with the sources' members of its class, as words: ``[("horror", ["comedy"])]``."""
     out = []
     for member in sorted(said - known):
-        cls = member.split(":", 1)[0] + ":"
-        others = sorted(m.split(":", 1)[1] for m in known if m.startswith(cls))
+        cls, stem = member.split(":", 1)
+        others = sorted(_SHOWN[m.split(":", 1)[1]] for m in known if m.startswith(cls + ":"))
         if others:
-            out.append((member.split(":", 1)[1], others))
+            out.append((_SHOWN[stem], others))
     return out
