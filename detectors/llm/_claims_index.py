@@ -28,7 +28,7 @@ from ._categories import categories_of
 from ._claims_text import claim_stem, claim_stems, has_turns, is_initials, names_in, split_turns
 
 __all__ = ["HEDGE_RE", "NEGATION_RE", "SourceIndex", "is_year", "name_keys", "numbers_of",
-           "prepare", "sentences_of"]
+           "prepare", "sentences_of", "spread"]
 
 # Character classes for finding glued words with str.find instead of a regex scan (a regex
 # engine steps through every position, ~20 ns each): lower -> "a", upper -> "A", digit ->
@@ -138,6 +138,19 @@ def numbers_of(low: str, words: list[str], with_text: bool = False) -> Any:
 
 _DIGIT = re.compile(r"\d").search  # a number needs a digit
 _NUMBER_WORDS = frozenset(_text.NUMBER_WORDS)
+
+
+def spread(mask: int, width: int) -> int:
+    """``mask`` with each bit ``j`` moved to the count field of ``width`` bytes at byte
+    ``j * width``."""
+    if mask & (mask - 1) == 0:  # one sentence (most stems): one shift
+        return 1 << (8 * width * (mask.bit_length() - 1)) if mask else 0
+    value = 0
+    while mask:
+        low = mask & -mask
+        mask ^= low
+        value |= 1 << (8 * width * (low.bit_length() - 1))
+    return value
 
 
 def is_year(value: float) -> bool:
@@ -267,19 +280,11 @@ class SourceIndex:
         return got  # type: ignore[return-value]
 
     def spread(self, width: int) -> dict[str, int]:
-        """``stems`` with each sentence's bit ``j`` moved to the count field of ``width``
-        bytes at byte ``j * width`` (kept per width; see ``_claims_lookup.Lookup``)."""
+        """A cache of :func:`spread` of ``stems``' masks, per stem, filled by the caller as
+        stems are asked for (kept per width; see ``_claims_lookup.Lookup``)."""
         got = self._derived.get(("spread", width))
         if got is None:
-            got = {}
-            for stem, mask in self.stems.items():
-                value = 0
-                while mask:
-                    low = mask & -mask
-                    mask ^= low
-                    value |= 1 << (8 * width * (low.bit_length() - 1))
-                got[stem] = value
-            self._derived["spread", width] = got
+            got = self._derived["spread", width] = {}
         return got  # type: ignore[no-any-return]
 
     def numbered(self, year: bool) -> int:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from itertools import chain
 
 from . import _text
-from ._claims_index import SourceIndex
+from ._claims_index import SourceIndex, spread
 
 __all__ = ["ABSENT", "PARTIAL", "SUPPORTED", "Lookup", "count_planes", "counts", "name_status",
            "together"]
@@ -118,12 +118,19 @@ class Lookup:
         self.width = width
         shift = 0
         for i, part in enumerate(parts):
-            table = part.spread(width) if width else part.stems
+            table = part.stems
             hits = uniq.intersection(table)  # one C-level intersection, then the hits only
             (in_context if i < n_context else in_prompt).update(hits)
-            bits = shift * 8 * width if width else shift
-            for stem in hits:
-                masks[stem] |= table[stem] << bits
+            if width:
+                fields, bits = part.spread(width), shift * 8 * width
+                for stem in hits:
+                    value = fields.get(stem)
+                    if value is None:
+                        value = fields[stem] = spread(table[stem], width)
+                    masks[stem] |= value << bits
+            else:
+                for stem in hits:
+                    masks[stem] |= table[stem] << shift
             self.pairs |= pairs.intersection(part.bigrams)
             self.offsets.append(shift)
             shift += len(part.sentence_stems)

@@ -18,6 +18,7 @@ claim checks need a little more:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from . import _text
 
@@ -44,23 +45,39 @@ _TURN_RE = re.compile(
 )
 
 
-_SPEAKERS = ("human", "assistant", "user", "system")
-
-
-def _may_have_turns(text: str) -> bool:
-    """Can :data:`_TURN_RE` match? A tag needs a ":" and a "[", a line start, or the text's."""
-    return ":" in text and ("[" in text or "\n" in text or
-                            text.lstrip(" \t")[:9].lower().startswith(_SPEAKERS))
+def _tags(text: str) -> Iterator[re.Match[str]]:
+    """The matches of :data:`_TURN_RE` in ``text``, left to right, not overlapping: as
+    ``finditer`` finds them, but tried only where a tag can start (a "[", the text's start, a
+    line start) instead of at every character."""
+    if ":" not in text:
+        return
+    starts = {0}
+    for mark, step in (("[", 0), ("\n", 1)):
+        i = text.find(mark)
+        while i >= 0:
+            starts.add(i + step)
+            i = text.find(mark, i + 1)
+    end = 0
+    for at in sorted(starts):
+        if at >= end:
+            m = _TURN_RE.match(text, at)
+            if m:
+                end = m.end()
+                yield m
 
 
 def split_turns(text: str) -> str:
     """Speaker tags of a chat transcript replaced by line breaks (each turn ends a sentence)."""
-    return _TURN_RE.sub("\n", text) if _may_have_turns(text) else text
+    pieces, last = [], 0
+    for m in _tags(text):
+        pieces += [text[last : m.start()], "\n"]
+        last = m.end()
+    return "".join([*pieces, text[last:]]) if pieces else text
 
 
 def has_turns(text: str) -> bool:
     """Does ``text`` hold a chat transcript's speaker tag ("[Human]:", "User:")?"""
-    return _may_have_turns(text) and _TURN_RE.search(text) is not None
+    return next(_tags(text), None) is not None
 
 
 #: Dotted abbreviations that end sentences as often as they precede a name ("the U.S. The").
@@ -214,7 +231,14 @@ def lemmas(stems: list[str]) -> list[str]:
 def claim_stem(word: str) -> str:
     """:func:`detectors.llm._text.stem`, then :func:`lemmas` ("" for a non-content word)."""
     stem = _text.stem(word)
-    return lemmas([stem])[0] if stem else ""
+    if not stem:
+        return ""
+    got = _lemma_memo.get(stem)
+    if got is None:
+        if len(_lemma_memo) >= _LEMMA_MEMO_MAX:
+            _lemma_memo.clear()
+        got = _lemma_memo[stem] = _lemma(stem)
+    return got
 
 
 _word_memo: dict[str, str] = {}

@@ -296,3 +296,19 @@ def test_the_kind_of_request_is_read_off_its_shape():
     assert kind_mix(*snippet)[3] > 0.9  # short statements about names, no prompt: snippet
     assert kind_mix(*passage)[0] > 0.9  # a passage and a question: answer
     assert kind_mix(500, 25, 0.1, 10, False)[2] == 1.0  # a long context: document
+
+
+def test_speaker_tags_are_found_as_the_regular_expression_finds_them():
+    """split_turns/has_turns try the tag pattern only where a tag can start; on random texts
+    they equal a plain scan with it (texts without ":" are left alone by definition)."""
+    import random
+
+    from detectors.llm._claims_text import _TURN_RE, has_turns, split_turns
+
+    rng = random.Random(1)
+    alphabet = ["[", "]", ":", "\n", " ", "\t", "human", "Human", "assistant", "user", "USER",
+                "system", "ai", "bot", "x", "[Human]:", "User:", "ſ", "ı", "\r"]  # fmt: skip
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert split_turns(text) == (_TURN_RE.sub("\n", text) if ":" in text else text)
+        assert has_turns(text) == (":" in text and _TURN_RE.search(text) is not None)
