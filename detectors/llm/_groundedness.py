@@ -8,8 +8,9 @@ regression calibrated on HaluEval's development split). ``score = 1 - probabilit
 supported); ``flagged`` is ``score < min_score`` (0.5, where each context size's calibration
 put the flag). Contradictions (a swapped number or name, an added negation) weigh more than
 absences. ``reasons`` name the evidence, contradictions first, e.g. ``"number contradicts
-context: 1995 (context: 2001)"``, ``"name not in context: Tom Hanks"``, ``"content not in
-context: \"...\" (20% of its words)"``.
+context: 1995 (context: 2001)"``, ``"category contradicts context: horror (context: comedy)"``,
+``"name not in context: Tom Hanks"``, ``"content not in context: \"...\" (20% of its
+words)"`` (kinds: :data:`detectors.llm._evidence.REASON_KINDS`).
 
 Reference: ``"context"`` when a non-blank context document is given; ``"prompt"`` when only a
 prompt is (scored against it, *not flagged* unless ``flag_without_context``: chat answers
@@ -18,8 +19,11 @@ that asserts nothing checkable (no content word outside questions, no number, no
 "Have you seen it?") has ``score`` None and is not flagged.
 
 Cost: indexes of context documents are cached per document text in a bounded LRU
-(``doc_cache_items``, ``doc_cache_bytes``), as retrieved chunks recur; the prompt is indexed
-per call. The cache is not pickled.
+(``doc_cache_items``, ``doc_cache_bytes``), as retrieved chunks recur, together with the claim
+checks of their sentences (a response sentence quoting one takes them from there); the prompt
+is indexed per call. Scoring uses the fast path of
+:func:`~detectors.llm._claims.collect_evidence` (same results as its reference path, tested).
+The cache is not pickled.
 """
 
 from __future__ import annotations
