@@ -81,7 +81,7 @@ def collect_evidence(response: str, context: Sequence[SourceIndex],
     turns = prompt is not None and prompt.turns
     ev = Evidence(context_words=sum(part.n_words for part in context),
                   context_sentences=sum(len(part.sentence_stems) for part in context),
-                  context_name_share=_name_share(context, turns),
+                  context_name_share=_name_share(context, prompt is not None and prompt.n_words > 0),
                   prompt_turns=turns,
                   prompt_words=prompt.n_words if prompt is not None else 0)  # fmt: skip
     sentences = [(asserted(x) or x) if x.endswith("?") else x
@@ -200,11 +200,11 @@ def _look_up(items: list[Sentence | Quote | str], parts: Sequence[SourceIndex],
     return look
 
 
-def _name_share(context: Sequence[SourceIndex], turns: bool) -> float:
+def _name_share(context: Sequence[SourceIndex], prompted: bool) -> float:
     """Share of the context's words inside names, over all its documents; 0 where
-    :func:`detectors.llm._model.kind_mix` does not read it (a chat transcript as the prompt,
-    a context large enough to be a document)."""
-    if turns or sum(part.n_words for part in context) >= DOCUMENT_WORDS[1]:
+    :func:`detectors.llm._model.kind_mix` does not read it (with a prompt, or a context large
+    enough to be a document)."""
+    if prompted or sum(part.n_words for part in context) >= DOCUMENT_WORDS[1]:
         return 0.0
     words = sum(part.n_tokens for part in context)
     return sum(part.name_share() * part.n_tokens for part in context) / words if words else 0.0
@@ -220,7 +220,8 @@ def _conversation_evidence(ev: Evidence, checked: Sequence[Sentence | Quote], fi
             found += [(n, k, None) for n, k in x.names]
         else:
             found += x.names
-    ev.fresh_entities, ev.restated_entities = entity_use(found, context, prompt)
+    if ev.prompt_turns:  # entities under discussion: only a chat history has them
+        ev.fresh_entities, ev.restated_entities = entity_use(found, context, prompt)
     ev.denials = int(is_denial(first)) if first else 0
     said = categories_of(chain.from_iterable(x.stems for x in checked))
     if not said:

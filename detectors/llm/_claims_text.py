@@ -75,9 +75,14 @@ def split_turns(text: str) -> str:
     return "".join([*pieces, text[last:]]) if pieces else text
 
 
+_ASSISTANT = ("assistant", "ai", "bot", "agent")
+
+
 def has_turns(text: str) -> bool:
-    """Does ``text`` hold a chat transcript's speaker tag ("[Human]:", "User:")?"""
-    return next(_tags(text), None) is not None
+    """Is ``text`` a chat transcript with the assistant's turns ("[Assistant]:", "AI:")? A
+    request of system and user messages ("system: ...", "user: ...") is none: only a history
+    of replies makes a conversation."""
+    return any(any(w in m.group().lower() for w in _ASSISTANT) for m in _tags(text))
 
 
 #: Dotted abbreviations that end sentences as often as they precede a name ("the U.S. The").

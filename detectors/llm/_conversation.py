@@ -1,6 +1,8 @@
 """Evidence from how a reply uses its sources: fresh and restated entities, denials.
 
-Grounded chat replies draw on the knowledge they were given: they bring in an entity of the
+Only in a chat history (a prompt with the assistant's turns: a RAG prompt that embeds the
+retrieved documents names every context entity without discussing it). Grounded chat replies
+draw on the knowledge they were given: they bring in an entity of the
 context that the conversation (the prompt) has not mentioned yet (*fresh entity*: "Jake
 Gyllenhaal starred as well" after a question about Zodiac, whose knowledge names him).
 Hallucinated replies tend to restate the entities already under discussion and assert

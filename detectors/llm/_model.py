@@ -3,14 +3,15 @@
 A logistic regression on the features of :data:`FEATURES` (:func:`features` reads them off an
 :class:`~detectors.llm._claims.Evidence`). How much lexical support a source can give depends
 on the kind of request (:data:`KINDS`): an *answer* to a question over a passage should be
-inside the passage; in a *conversation* grounded on a few short knowledge statements (facts
-such as "Zodiac is starring Jake Gyllenhaal"), much of a reply (chit-chat, the user's own
-words, true facts the snippet lacks) cannot be in the knowledge, so contradictions decide; a
-*snippet* is such knowledge without the conversation's history (no prompt), where a reply's
-names may come from turns the scorer cannot see; a *document* (summary) should rest on the
-document sentence by sentence. The kind is read off the request's shape (:func:`kind_mix`:
-context size, the length of its statements and their share of names, whether the prompt is a
-chat transcript or absent), softly, and the weights of the kinds are mixed by those shares.
+inside the passage; in a *conversation* (the prompt is a chat history with the assistant's
+turns) grounded on knowledge such as "Zodiac is starring Jake Gyllenhaal", much of a reply
+(chit-chat, the user's own words, true facts the knowledge lacks) cannot be in the knowledge,
+so contradictions decide; a *snippet* is a short list of such statements sent without a
+prompt, where a reply's names may come from turns the scorer cannot see; a *document*
+(summary) should rest on the document sentence by sentence. The kind is read off the
+request's shape (:func:`kind_mix`: context size, whether the prompt is a chat history, and
+without a prompt the length of the context's statements and their share of names), softly,
+and the weights of the kinds are mixed by those shares.
 Each kind's intercept is set so that a chosen share of its grounded development responses
 is flagged (``p > 0.5``). The fitted constants are in :mod:`detectors.llm._weights`, written
 by ``python -m benchmarks.calibrate_groundedness`` from the HaluEval development split. The
@@ -121,25 +122,24 @@ def kind_mix(context_words: int, context_sentences: int = 1, name_share: float =
     """Shares of the kinds of request (:data:`KINDS`), from the request's shape.
 
     ``document`` grows from 0 to 1 as the context grows from ``DOCUMENT_WORDS[0]`` to
-    ``DOCUMENT_WORDS[1]`` content words (log scale). The rest is a ``conversation`` when the
-    prompt is a chat transcript (``turns``). Otherwise it is split between a passage
-    (``answer``) and knowledge statements by how much the context reads as short statements
-    about named entities (logistic curves in the log of content words per sentence and in the
-    share of words inside names, even at :data:`STATEMENT_WORDS` and :data:`NAME_SHARE`,
-    multiplied); statements are a ``conversation`` with a prompt, a ``snippet`` without.
+    ``DOCUMENT_WORDS[1]`` content words (log scale). With a prompt, the rest is a
+    ``conversation`` when the prompt is a chat history with the assistant's turns (``turns``),
+    else an ``answer``. Without a prompt, the rest is split between a passage (``answer``) and
+    a knowledge ``snippet`` by how much the context reads as short statements about named
+    entities (logistic curves in the log of content words per sentence and in the share of
+    words inside names, even at :data:`STATEMENT_WORDS` and :data:`NAME_SHARE`, multiplied).
     """
     low, high = math.log(DOCUMENT_WORDS[0]), math.log(DOCUMENT_WORDS[1])
     x = math.log(max(context_words, 1))
     document = min(1.0, max(0.0, (x - low) / (high - low)))
-    if prompt_words > 0 and turns:
-        return 0.0, 1.0 - document, document, 0.0
+    if prompt_words > 0:
+        rest = 1.0 - document
+        return (0.0, rest, document, 0.0) if turns else (rest, 0.0, document, 0.0)
     per_sentence = max(context_words, 1) / max(context_sentences, 1)
     short = _logistic((math.log(STATEMENT_WORDS) - math.log(per_sentence)) / STATEMENT_SCALE)
     named = _logistic((name_share - NAME_SHARE) / NAME_SHARE_SCALE)
-    facts = (1.0 - document) * short * named
-    if prompt_words > 0:
-        return 1.0 - document - facts, facts, document, 0.0
-    return 1.0 - document - facts, 0.0, document, facts
+    snippet = (1.0 - document) * short * named
+    return 1.0 - document - snippet, 0.0, document, snippet
 
 
 def _logistic(t: float) -> float:

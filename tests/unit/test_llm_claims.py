@@ -234,6 +234,7 @@ def test_chat_transcripts_split_at_speaker_tags():
     history = "[Human]: Do you like Iron Man [Assistant]: Sure do! Robert Downey Jr. is great."
     index = SourceIndex(history)
     assert index.turns and not SourceIndex("Tell me about Iron Man.").turns
+    assert not SourceIndex("system: Answer from the context.\n\nuser: Refund?").turns
     assert index.sentences == ["Do you like Iron Man", "Sure do!", "Robert Downey Jr. is great."]
     assert all(not names for j in range(3) for names in [
         [n for n, _ in index.sentence_names(j) if n in ("Human", "Assistant", "Sure")]])
@@ -270,7 +271,9 @@ def test_fresh_and_restated_context_entities_in_a_chat():
     bad = score_groundedness("Robert Downey Jr. starred in Zodiac with Tom Hanks.",
                              CHAT_KNOWLEDGE, CHAT)  # fmt: skip
     assert good.score is not None and bad.score is not None and good.score > bad.score
-    assert not good.flagged and bad.flagged
+    # a swapped name alone does not flag a chat reply (grounded replies add true co-stars);
+    # it must still rank the reply well below the fresh one
+    assert not good.flagged and bad.score < good.score - 0.3
 
 
 def test_a_denial_and_a_contradicted_genre():
@@ -311,4 +314,6 @@ def test_speaker_tags_are_found_as_the_regular_expression_finds_them():
     for _ in range(20_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         assert split_turns(text) == (_TURN_RE.sub("\n", text) if ":" in text else text)
-        assert has_turns(text) == (":" in text and _TURN_RE.search(text) is not None)
+        tags = [m.group().lower() for m in _TURN_RE.finditer(text)] if ":" in text else []
+        assert has_turns(text) == any(w in t for t in tags for w in ("assistant", "ai", "bot",
+                                                                      "agent"))  # fmt: skip
