@@ -13,7 +13,9 @@ responses flagged), false flags (grounded responses flagged), AUC of the halluci
 ranking by ``score`` (a grounded response should score higher), the same AUC over only the
 pairs of responses whose word counts differ by less than 10 % (:func:`length_matched_auc`:
 length cannot explain it), and CPU milliseconds per response. ``python -m
-benchmarks.halueval_quality`` prints the table for the baseline and the current scorer.
+benchmarks.halueval_quality`` prints the table for the baseline and the current scorer;
+``--halves`` prints it per half of the split (items 0-2,499 and 2,500-4,999), with and
+without the prompt (qa and dialogue; summarization has none), as the calibration checks it.
 """
 
 from __future__ import annotations
@@ -167,25 +169,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stop", type=int, default=DEV_ITEMS)
     parser.add_argument("--no-prompt", action="store_true", help="drop the prompt (robustness)")
     parser.add_argument("--only", choices=["baseline", "new"])
+    parser.add_argument("--halves", action="store_true",
+                        help="per half of the split, with and without the prompt")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    runs = [(args.start, args.stop, not args.no_prompt)]
+    if args.halves:
+        half = DEV_ITEMS // 2
+        runs = [(a, b, p) for p in (True, False) for a, b in ((0, half), (half, DEV_ITEMS))]
     rows = []
     for name, score in scorers().items():
         if args.only and name != args.only:
             continue
-        for task in HALUEVAL_TASKS:
-            fig = evaluate(score, task, args.start, args.stop, not args.no_prompt)
-            rows.append({"scorer": name, **asdict(fig)})
+        for start, stop, prompt in runs:
+            for task in HALUEVAL_TASKS:
+                if prompt or FIELDS[task][1]:  # summarization has no prompt to drop
+                    fig = evaluate(score, task, start, stop, prompt)
+                    rows.append({"scorer": name, "items": f"{start}-{stop - 1}",
+                                 "prompt": prompt and bool(FIELDS[task][1]), **asdict(fig)})
     if args.json:
         print(json.dumps(rows))
         return 0
-    print("| scorer | task | balanced accuracy | recall | false flags | AUC | AUC, lengths "
-          "within 10 % | ms median / p99 |\n|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['scorer']} | {r['task']} | {r['balanced_accuracy']:.3f} | "
-              f"{r['recall']:.1%} | {r['false_flags']:.1%} | {r['auc']:.3f} | "
-              f"{r['auc_length_matched']:.3f} | {r['ms_median']:.3f} / {r['ms_p99']:.3f} |")
+    _table(rows)
     return 0
+
+
+def _table(rows: list[dict[str, Any]]) -> None:
+    print("| scorer | items | task | prompt | balanced accuracy | recall | false flags | AUC | "
+          "AUC, lengths within 10 % | ms median / p99 |\n"
+          "|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['scorer']} | {r['items']} | {r['task']} | {'yes' if r['prompt'] else 'no'} "
+              f"| {r['balanced_accuracy']:.3f} | {r['recall']:.1%} | {r['false_flags']:.1%} | "
+              f"{r['auc']:.3f} | {r['auc_length_matched']:.3f} | "
+              f"{r['ms_median']:.3f} / {r['ms_p99']:.3f} |")
 
 
 if __name__ == "__main__":

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["REASON_KINDS", "Evidence"]
+__all__ = ["CATEGORY", "CONTENT", "NAME", "NAME_CONTRADICTED", "NEGATION", "NUMBER",
+           "NUMBER_CONTRADICTED", "REASON_KINDS", "RELATION", "Evidence"]
 
 #: The kinds of reasons, in the order they are listed (each reason starts with its kind).
 REASON_KINDS = (
     "number contradicts context", "name contradicts context", "negation contradicts context",
-    "relation not in context", "number not in context", "name not in context",
-    "content not in context",
+    "category contradicts context", "relation not in context", "number not in context",
+    "name not in context", "content not in context",
 )  # fmt: skip
+#: Indexes of :data:`REASON_KINDS`, for :meth:`Evidence.add_reason`.
+(NUMBER_CONTRADICTED, NAME_CONTRADICTED, NEGATION, CATEGORY, RELATION, NUMBER, NAME,
+ CONTENT) = range(len(REASON_KINDS))
 
 @dataclass(slots=True)
 class Evidence:
@@ -24,6 +28,9 @@ class Evidence:
     """
 
     context_words: int = 0
+    context_sentences: int = 0
+    context_name_share: float = 0.0
+    prompt_turns: bool = False
     prompt_words: int = 0
     content: int = 0
     supported: int = 0
@@ -44,10 +51,22 @@ class Evidence:
     relations: int = 0
     entity_claims: int = 0
     substitutions: int = 0
+    fresh_entities: int = 0
+    restated_entities: int = 0
+    denials: int = 0
+    categories: int = 0
     weakest: tuple[float, str] | None = None
     unsupported_numbers: list[str] = field(default_factory=list)
     unsupported_names: list[str] = field(default_factory=list)
     reasons: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def shape(self) -> tuple[int, int, float, int, bool]:
+        """The request's shape, as :func:`detectors.llm._model.kind_mix` takes it: context
+        words, context sentences, share of context words in names, prompt words, whether the
+        prompt is a chat transcript."""
+        return (self.context_words, self.context_sentences, self.context_name_share,
+                self.prompt_words, self.prompt_turns)
 
     @property
     def support(self) -> float | None:

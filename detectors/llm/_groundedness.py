@@ -8,8 +8,9 @@ regression calibrated on HaluEval's development split). ``score = 1 - probabilit
 supported); ``flagged`` is ``score < min_score`` (0.5, where each context size's calibration
 put the flag). Contradictions (a swapped number or name, an added negation) weigh more than
 absences. ``reasons`` name the evidence, contradictions first, e.g. ``"number contradicts
-context: 1995 (context: 2001)"``, ``"name not in context: Tom Hanks"``, ``"content not in
-context: \"...\" (20% of its words)"``.
+context: 1995 (context: 2001)"``, ``"category contradicts context: horror (context: comedy)"``,
+``"name not in context: Tom Hanks"``, ``"content not in context: \"...\" (20% of its
+words)"`` (kinds: :data:`detectors.llm._evidence.REASON_KINDS`).
 
 Reference: ``"context"`` when a non-blank context document is given; ``"prompt"`` when only a
 prompt is (scored against it, *not flagged* unless ``flag_without_context``: chat answers
@@ -18,8 +19,11 @@ that asserts nothing checkable (no content word outside questions, no number, no
 "Have you seen it?") has ``score`` None and is not flagged.
 
 Cost: indexes of context documents are cached per document text in a bounded LRU
-(``doc_cache_items``, ``doc_cache_bytes``), as retrieved chunks recur; the prompt is indexed
-per call. The cache is not pickled.
+(``doc_cache_items``, ``doc_cache_bytes``), as retrieved chunks recur, together with the claim
+checks of their sentences (a response sentence quoting one takes them from there); the prompt
+is indexed per call. Scoring uses the fast path of
+:func:`~detectors.llm._claims.collect_evidence` (same results as its reference path, tested).
+The cache is not pickled.
 """
 
 from __future__ import annotations
@@ -78,9 +82,11 @@ class GroundednessScorer:
         self.__dict__.update(state)
         self._docs = LRUCache(*bounds)
 
-    def evidence(self, response: str, context: Sequence[str] | str,
-                 prompt: str = "") -> tuple[Evidence, Reference]:  # fmt: skip
-        """The claim evidence of ``response`` and the reference it was checked against."""
+    def evidence(self, response: str, context: Sequence[str] | str, prompt: str = "",
+                 fast: bool = True) -> tuple[Evidence, Reference]:  # fmt: skip
+        """The claim evidence of ``response`` and the reference it was checked against
+        (``fast=False``: the reference path of :func:`~detectors.llm._claims.collect_evidence`,
+        same results, for tests)."""
         if isinstance(context, str):
             context = [context]
         docs = [self._doc_index(d) for d in context if d and not d.isspace()]
@@ -89,9 +95,9 @@ class GroundednessScorer:
         if reference == "none":
             return Evidence(), reference
         if not docs:  # the prompt is all there is: it plays the context's part
-            return collect_evidence(response, [SourceIndex(prompt)], None), reference
-        return collect_evidence(response, docs, SourceIndex(prompt) if has_prompt else None), \
-            reference
+            return collect_evidence(response, [SourceIndex(prompt)], None, fast), reference
+        return collect_evidence(response, docs, SourceIndex(prompt) if has_prompt else None,
+                                fast), reference  # fmt: skip
 
     def score(self, response: str, context: Sequence[str] | str,
               prompt: str = "") -> Groundedness:  # fmt: skip
@@ -107,7 +113,7 @@ class GroundednessScorer:
         score = None
         flagged = False
         if checkable:
-            p = _model.probability(_model.features(ev), ev.context_words, ev.prompt_words)
+            p = _model.probability(_model.features(ev), ev.shape)
             score = round(1.0 - p, 6)
             flagged = (reference == "context" or self.flag_without_context) and \
                 score < self.min_score

@@ -3,17 +3,23 @@
 A logistic regression on the features of :data:`FEATURES` (:func:`features` reads them off an
 :class:`~detectors.llm._claims.Evidence`). How much lexical support a source can give depends
 on the kind of request (:data:`KINDS`): an *answer* to a question over a passage should be
-inside the passage; in a *conversation* whose history outweighs a small knowledge snippet,
-most of a reply (chit-chat, the user's own words) cannot be in the snippet, so contradictions
-decide; a *document* (summary) should rest on the document sentence by sentence. The kind is
-read off the request's shape (:func:`kind_mix`: context size, prompt size), softly, and the
-weights of the kinds are mixed by those shares. Each kind's intercept is set so that a chosen
-share of its grounded development responses is flagged (``p > 0.5``). The fitted constants
-are in :mod:`detectors.llm._weights`, written by ``python -m
-benchmarks.calibrate_groundedness`` from the HaluEval development split. The kind boundaries
-below are set by hand between the tasks' development distributions: context content words
-(qa 95th percentile 58, summarization 5th percentile 110) and log(prompt / context) (qa 95th
-percentile -0.22, dialogue 5th percentile -0.29).
+inside the passage; in a *conversation* (the prompt is a chat history with the assistant's
+turns) grounded on knowledge such as "Zodiac is starring Jake Gyllenhaal", much of a reply
+(chit-chat, the user's own words, true facts the knowledge lacks) cannot be in the knowledge,
+so contradictions decide; a *snippet* is a short list of such statements sent without a
+prompt, where a reply's names may come from turns the scorer cannot see; a *document*
+(summary) should rest on the document sentence by sentence. The kind is read off the
+request's shape (:func:`kind_mix`: context size, whether the prompt is a chat history, and
+without a prompt the length of the context's statements and their share of names), softly,
+and the weights of the kinds are mixed by those shares.
+Each kind's intercept is set so that a chosen share of its grounded development responses
+is flagged (``p > 0.5``). The fitted constants are in :mod:`detectors.llm._weights`, written
+by ``python -m benchmarks.calibrate_groundedness`` from the HaluEval development split. The
+kind boundaries below are set by hand between the tasks' development distributions: context
+content words (qa 95th percentile 58, summarization 5th percentile 110), content words per
+context sentence (qa 5th percentile 7.5, dialogue's knowledge 95th percentile 8) and share of
+context words inside names (qa median 0.32, dialogue's knowledge 5th percentile 0.33; the
+two curves are multiplied, so a passage needs only one of them to read as a passage).
 
 Response length is no feature: every feature is a share or says whether some kind of
 evidence is present at all.
@@ -23,25 +29,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from operator import mul
 
 from ._evidence import Evidence
 from ._weights import WEIGHTS
 
-__all__ = ["ASSUMED_PROMPT_WORDS", "CONVERSATION_CENTER", "CONVERSATION_SCALE",
-           "DOCUMENT_WORDS", "FEATURES", "KINDS", "UNUSED", "features", "kind_mix", "logit",
-           "probability"]
+__all__ = ["DOCUMENT_WORDS", "FEATURES", "KINDS", "STATEMENT_SCALE", "STATEMENT_WORDS",
+           "UNUSED", "NAME_SHARE",
+           "NAME_SHARE_SCALE", "features", "kind_mix", "logit", "probability"]
 
 #: The kinds of request the weights are fitted for (one row of weights each).
-KINDS = ("answer", "conversation", "document")
+KINDS = ("answer", "conversation", "document", "snippet")
 #: Context sizes (content words) over which a request turns from short-reference to document.
 DOCUMENT_WORDS = (50.0, 100.0)
-#: Where (log of prompt words / context words) and how sharply (width, same unit) a request
-#: turns from an answer into a conversation: even shares when the prompt has 0.7x the context.
-CONVERSATION_CENTER = -0.35
-CONVERSATION_SCALE = 0.15
-#: Prompt size assumed when a request carries no prompt (a typical question): a response to a
-#: small knowledge snippet then reads as conversation, one to a passage as an answer.
-ASSUMED_PROMPT_WORDS = 15
+#: Content words per context sentence and share of context words inside
+#: names at which a short context is as much a knowledge snippet (short statements about
+#: named entities) as a passage, and how sharply (log scale, share) the shares turn.
+STATEMENT_WORDS = 9.0
+STATEMENT_SCALE = 0.05
+NAME_SHARE = 0.15
+NAME_SHARE_SCALE = 0.03
 
 #: Feature names, in the order of the weights (after the intercept).
 FEATURES = (
@@ -60,15 +67,24 @@ FEATURES = (
     "weakest_support",        # support of the least supported sentence
     "names_unsupported",      # two or more names the source lacks
     "substitution",           # a source statement restated with some of its words swapped
+    "fresh_entity",           # a context entity the prompt does not mention (chat: the reply
+                              # draws on its knowledge)
+    "restated_entity",        # a context entity the prompt mentions too
+    "denial",                 # the reply opens by denying ("No, ...")
+    "category_contradicted",  # a genre the sources lack, where they name another
+    "has_prompt",             # the request carries a prompt (the two above need one)
 )  # fmt: skip
 
 
 #: Features a kind does not use (weight 0). In an *answer*, the shares of word pairs and of
 #: best-sentence overlap mostly tell a bare span ("Delhi") from a sentence, i.e. length: on
 #: development data they flag every paraphrased sentence answer, so answers are judged on
-#: word support and claims only.
+#: word support and claims only; "a source entity with a word the source lacks" likewise
+#: tells a sentence ("..., says Jane Doe") from a span. A *snippet* has no prompt to compare.
 UNUSED: dict[str, tuple[str, ...]] = {
-    "answer": ("pair_support", "alignment", "context_support", "weakest_support"),
+    "answer": ("pair_support", "alignment", "context_support", "weakest_support",
+               "entity_claim"),
+    "snippet": ("fresh_entity", "restated_entity", "has_prompt"),
 }
 
 
@@ -93,40 +109,59 @@ def features(ev: Evidence) -> tuple[float, ...]:
         ev.weakest[0] if ev.weakest else 1.0,
         float(ev.names_absent + ev.names_partial > 1),
         float(ev.substitutions > 0),
+        float(ev.fresh_entities > 0),
+        float(ev.restated_entities > 0),
+        float(ev.denials > 0),
+        float(ev.categories > 0),
+        float(ev.prompt_words > 0),
     )
 
 
-def kind_mix(context_words: int, prompt_words: int = 0) -> tuple[float, float, float]:
-    """Shares of the three kinds of request (:data:`KINDS`), from the request's shape.
+def kind_mix(context_words: int, context_sentences: int = 1, name_share: float = 0.0,
+             prompt_words: int = 0, turns: bool = False) -> tuple[float, float, float, float]:
+    """Shares of the kinds of request (:data:`KINDS`), from the request's shape.
 
     ``document`` grows from 0 to 1 as the context grows from ``DOCUMENT_WORDS[0]`` to
-    ``DOCUMENT_WORDS[1]`` content words (log scale); the rest is split between
-    ``conversation`` and ``answer`` by how much the prompt outweighs the context (a logistic
-    curve in ``log(prompt / context)``, even shares at :data:`CONVERSATION_CENTER`; without
-    a prompt, :data:`ASSUMED_PROMPT_WORDS`).
+    ``DOCUMENT_WORDS[1]`` content words (log scale). With a prompt, the rest is a
+    ``conversation`` when the prompt is a chat history with the assistant's turns (``turns``),
+    else an ``answer``. Without a prompt, the rest is split between a passage (``answer``) and
+    a knowledge ``snippet`` by how much the context reads as short statements about named
+    entities (logistic curves in the log of content words per sentence and in the share of
+    words inside names, even at :data:`STATEMENT_WORDS` and :data:`NAME_SHARE`, multiplied).
     """
     low, high = math.log(DOCUMENT_WORDS[0]), math.log(DOCUMENT_WORDS[1])
     x = math.log(max(context_words, 1))
     document = min(1.0, max(0.0, (x - low) / (high - low)))
-    prompt_words = prompt_words or ASSUMED_PROMPT_WORDS
-    ratio = math.log((prompt_words + 1) / (context_words + 1)) - CONVERSATION_CENTER
-    ratio /= CONVERSATION_SCALE
-    conversation = (1.0 - document) / (1.0 + math.exp(-ratio)) if ratio > -700 else 0.0
-    return 1.0 - document - conversation, conversation, document
+    if prompt_words > 0:
+        rest = 1.0 - document
+        return (0.0, rest, document, 0.0) if turns else (rest, 0.0, document, 0.0)
+    per_sentence = max(context_words, 1) / max(context_sentences, 1)
+    short = _logistic((math.log(STATEMENT_WORDS) - math.log(per_sentence)) / STATEMENT_SCALE)
+    named = _logistic((name_share - NAME_SHARE) / NAME_SHARE_SCALE)
+    snippet = (1.0 - document) * short * named
+    return 1.0 - document - snippet, 0.0, document, snippet
 
 
-def logit(x: Sequence[float], context_words: int, prompt_words: int = 0,
+def _logistic(t: float) -> float:
+    return 1.0 / (1.0 + math.exp(-t)) if t > -700 else 0.0
+
+
+def logit(x: Sequence[float], shape: tuple[int, int, float, int, bool],
           weights: Sequence[Sequence[float]] = WEIGHTS) -> float:  # fmt: skip
-    """Log-odds that the response is hallucinated."""
+    """Log-odds that the response is hallucinated; ``shape`` as :func:`kind_mix` takes it."""
     total = 0.0
-    for share, w in zip(kind_mix(context_words, prompt_words), weights, strict=True):
+    rows = _ROWS if weights is WEIGHTS else [(w[0], w[1:]) for w in weights]
+    for share, (intercept, w) in zip(kind_mix(*shape), rows, strict=True):
         if share:
-            total += share * (w[0] + sum(wi * xi for wi, xi in zip(w[1:], x, strict=True)))
+            total += share * (intercept + sum(map(mul, w, x)))
     return total
 
 
-def probability(x: Sequence[float], context_words: int, prompt_words: int = 0,
+_ROWS = [(w[0], tuple(w[1:])) for w in WEIGHTS]
+
+
+def probability(x: Sequence[float], shape: tuple[int, int, float, int, bool],
                 weights: Sequence[Sequence[float]] = WEIGHTS) -> float:  # fmt: skip
     """Probability that the response is hallucinated (the logistic of :func:`logit`)."""
-    z = logit(x, context_words, prompt_words, weights)
+    z = logit(x, shape, weights)
     return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0

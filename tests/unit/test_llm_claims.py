@@ -41,10 +41,21 @@ def test_absent_number_is_weaker_evidence_than_a_contradicted_one():
     assert contradicted.score < absent.score
 
 
+#: The same facts as a prose passage (a request to answer from it, not a chat over a few
+#: knowledge statements, where a film's other actors may well be true: see _model.KINDS).
+PASSAGE = ["Full Metal Jacket is a 1987 war film directed, co-written and produced by Stanley "
+           "Kubrick, starring Matthew Modine, Vincent D'Onofrio and Adam Baldwin, based on the "
+           "novel The Short-Timers by Gustav Hasford."]
+
+
 def test_swapped_name_contradicts_the_context():
     g = score_groundedness("Full Metal Jacket is starring Brad Pitt.", FILM, QUESTION)
+    right = score_groundedness("Full Metal Jacket is starring Matthew Modine.", FILM, QUESTION)
     assert g.reasons == ["name contradicts context: Brad Pitt (context: Matthew Modine)"]
-    assert g.flagged
+    assert g.score is not None and right.score is not None and g.score < right.score - 0.1
+    assert right.reasons == [] and not right.flagged
+    g = score_groundedness("Full Metal Jacket is starring Brad Pitt.", PASSAGE, QUESTION)
+    assert _kinds(g.reasons) == ["name contradicts context"] and g.flagged
 
 
 def test_added_negation_contradicts_the_context():
@@ -53,7 +64,11 @@ def test_added_negation_contradicts_the_context():
     plain = score_groundedness("Full Metal Jacket is directed by Stanley Kubrick.", FILM,
                                QUESTION)  # fmt: skip
     assert _kinds(g.reasons) == ["negation contradicts context"] and plain.reasons == []
-    assert g.score is not None and plain.score is not None and g.score < plain.score - 0.3
+    assert g.score is not None and plain.score is not None and g.score < plain.score
+    assert not plain.flagged
+    passage = score_groundedness("Full Metal Jacket is not directed by Stanley Kubrick.",
+                                 PASSAGE, QUESTION)  # fmt: skip
+    assert _kinds(passage.reasons) == ["negation contradicts context"] and passage.flagged
     hedge = score_groundedness("I'm not sure, but Full Metal Jacket is directed by Stanley "
                                "Kubrick.", FILM, QUESTION)  # fmt: skip
     assert "negation contradicts context" not in _kinds(hedge.reasons) and not hedge.flagged
@@ -97,9 +112,14 @@ def test_snippets_glued_without_a_space_are_split():
     assert prepare("Natalie BabbittNatalie Babbitt wrote it") == \
         "Natalie Babbitt Natalie Babbitt wrote it"
     source = prepare("written by Natalie BabbittNatalie Babbitt wrote it", source=True)
-    assert sentences_of(source) == ["written by Natalie Babbitt.", "Natalie Babbitt wrote it"]
+    assert sentences_of(source) == ["written by Natalie Babbitt", "Natalie Babbitt wrote it"]
     assert prepare("released 20042004 was the year", source=True) == \
-        "released 2004. 2004 was the year"
+        "released 2004\n2004 was the year"
+    assert sentences_of(prepare("starring Robert Downey Jr.Robert Downey Jr. starred in "
+                                "Zodiac (Crime Film)Zodiac (Crime Film) is starring Jake "
+                                "Gyllenhaal", source=True)) == [  # fmt: skip
+        "starring Robert Downey Jr.", "Robert Downey Jr. starred in Zodiac (Crime Film)",
+        "Zodiac (Crime Film) is starring Jake Gyllenhaal"]
     g = score_groundedness("Natalie Babbitt wrote Tuck Everlasting.",
                            ["Tuck Everlasting is written by Natalie BabbittNatalie Babbitt wrote "
                             "Tuck Everlasting"], QUESTION)  # fmt: skip
@@ -164,25 +184,25 @@ def test_source_index_answers_per_sentence_questions():
     assert ev.numbers == 1 and ev.numbers_absent == 0 and ev.names == 1
 
 
-def test_quoted_sentences_take_a_shortcut_with_the_same_result():
+def test_the_fast_path_equals_the_reference_path_on_rag_answers():
+    """RAG-style answers quote their chunks: the fast path takes those sentences' checks from
+    the document's cache (and uses its screens and count fields for the rest); every result
+    equals the reference path's, with and without the prompt."""
     from benchmarks.llm_scoring import make_events, make_pool
-    from detectors.llm._model import features
 
-    events = make_events(60, seed=5, pool=make_pool(40, seed=6))
+    events = make_events(80, seed=5, pool=make_pool(40, seed=6))
+    events += make_events(20, seed=8, unique_contexts=True)
     events += [{"response": "The Secret Place was released 2014. It was not released in "
                             "1995, says Tana French.", "context": BOOK, "prompt": QUESTION}]
-    quoted = 0
+    scorer = GroundednessScorer()
     for e in events:
-        context = [SourceIndex(d) for d in ([e["context"]] if isinstance(e["context"], str)
-                                           else e["context"])]  # fmt: skip
-        prompt = SourceIndex(e["prompt"])
-        fast = collect_evidence(e["response"], context, prompt)
-        full = collect_evidence(e["response"], context, prompt, quotes=False)
-        assert features(fast) == features(full)
-        assert fast.sorted_reasons() == full.sorted_reasons()
-        assert (fast.weakest or (1.0, ""))[0] == (full.weakest or (1.0, ""))[0]
-        quoted += fast.sentences
-    assert quoted > 100
+        for prompt in (e["prompt"], ""):
+            fast = scorer.score(e["response"], e["context"], prompt)
+            ev, reference = scorer.evidence(e["response"], e["context"], prompt, fast=False)
+            assert fast == scorer.judge(ev, reference), e
+    taken = sum(q is not None for index, _ in scorer._docs._data.values()
+                for q in index._quotes.values())  # fmt: skip
+    assert taken > 300
 
 
 def test_quoting_a_negation_or_a_correction_of_the_source_is_no_contradiction():
@@ -191,6 +211,109 @@ def test_quoting_a_negation_or_a_correction_of_the_source_is_no_contradiction():
                      "Actually, Bram Stoker wrote Dracula."]:  # fmt: skip
         index = [SourceIndex(context[0])]
         fast = collect_evidence(response, index, None)
-        full = collect_evidence(response, index, None, quotes=False)
+        full = collect_evidence(response, index, None, fast=False)
         assert fast.negations == full.negations == 0
         assert fast.corrections == full.corrections
+
+
+def test_names_read_as_titles_and_initials():
+    from detectors.llm._claims_text import names_in
+
+    assert names_in(["Harry Potter and the Prisoner of Azkaban has genre Family",
+                     "No, actually J.K. Rowling wrote The Titan's Curse.",
+                     "It was by P. D. James and Ludwig van Beethoven.",
+                     "I'm sure I've seen Back to the Future."]) == [
+        ["Harry Potter", "Prisoner of Azkaban", "Family"], ["J.K. Rowling", "Titan's Curse"],
+        ["P. D. James", "Ludwig van Beethoven"], ["Back to the Future"]]
+    assert sentences_of("No, actually J.K. Rowling wrote it. It sold well in the U.S. "
+                        "The end.") == ["No, actually J.K. Rowling wrote it.",
+                                        "It sold well in the U.S.", "The end."]  # fmt: skip
+
+
+def test_chat_transcripts_split_at_speaker_tags():
+    history = "[Human]: Do you like Iron Man [Assistant]: Sure do! Robert Downey Jr. is great."
+    index = SourceIndex(history)
+    assert index.turns and not SourceIndex("Tell me about Iron Man.").turns
+    assert not SourceIndex("system: Answer from the context.\n\nuser: Refund?").turns
+    assert index.sentences == ["Do you like Iron Man", "Sure do!", "Robert Downey Jr. is great."]
+    assert all(not names for j in range(3) for names in [
+        [n for n, _ in index.sentence_names(j) if n in ("Human", "Assistant", "Sure")]])
+
+
+def test_a_question_that_asserts_is_checked():
+    from detectors.llm._claims_text import asserted
+
+    assert asserted("Did you know he also starred in Hook?") == "he also starred in Hook."
+    assert asserted("It starred Matt Damon, didn't it?") == "It starred Matt Damon."
+    assert asserted("Do you know who else starred?") is None
+    assert asserted("Have you seen it?") is None
+    g = score_groundedness("Did you know that it was released in 1995?", BOOK, QUESTION)
+    assert g.reasons == ["number contradicts context: 1995 (context: 2014)"] and g.flagged
+
+
+CHAT_KNOWLEDGE = ["Zodiac is starring Robert Downey Jr. Zodiac is starring Jake Gyllenhaal. "
+                  "Zodiac has genre Crime Fiction."]
+CHAT = ("[Human]: Do you like Zodiac? [Assistant]: Yes, Robert Downey Jr. is great in it. "
+        "[Human]: Who else is in it?")
+
+
+def test_fresh_and_restated_context_entities_in_a_chat():
+    """A reply that brings in a knowledge entity the chat has not named draws on the
+    knowledge; one that restates the entities under discussion and adds to them is the
+    hallucination pattern of the development data."""
+    fresh, _ = GroundednessScorer().evidence("Jake Gyllenhaal starred as well.",
+                                             CHAT_KNOWLEDGE, CHAT)  # fmt: skip
+    restated, _ = GroundednessScorer().evidence("Robert Downey Jr. starred in Zodiac with "
+                                                "Tom Hanks.", CHAT_KNOWLEDGE, CHAT)  # fmt: skip
+    assert (fresh.fresh_entities, fresh.restated_entities) == (1, 0)
+    assert restated.restated_entities == 2 and restated.fresh_entities == 0
+    good = score_groundedness("Jake Gyllenhaal starred as well.", CHAT_KNOWLEDGE, CHAT)
+    bad = score_groundedness("Robert Downey Jr. starred in Zodiac with Tom Hanks.",
+                             CHAT_KNOWLEDGE, CHAT)  # fmt: skip
+    assert good.score is not None and bad.score is not None and good.score > bad.score
+    # a swapped name alone does not flag a chat reply (grounded replies add true co-stars);
+    # it must still rank the reply well below the fresh one
+    assert not good.flagged and bad.score < good.score - 0.3
+
+
+def test_a_denial_and_a_contradicted_genre():
+    denial, _ = GroundednessScorer().evidence("No, he wasn't in it.", CHAT_KNOWLEDGE, CHAT)
+    polite, _ = GroundednessScorer().evidence("No problem, he was in it.", CHAT_KNOWLEDGE, CHAT)
+    assert denial.denials == 1 and polite.denials == 0
+    g = score_groundedness("Zodiac is a romantic comedy.", CHAT_KNOWLEDGE, CHAT)
+    assert g.reasons[:2] == ["category contradicts context: comedy (context: crime, fiction)",
+                             "category contradicts context: romantic (context: crime, fiction)"]
+    same = score_groundedness("Zodiac is a crime film.", CHAT_KNOWLEDGE, CHAT)
+    assert not any(r.startswith("category") for r in same.reasons)
+    other_class = score_groundedness("He plays basketball.", CHAT_KNOWLEDGE, CHAT)
+    assert not any(r.startswith("category") for r in other_class.reasons)
+
+
+def test_the_kind_of_request_is_read_off_its_shape():
+    from detectors.llm._model import kind_mix
+
+    chat = GroundednessScorer().evidence("Yes.", CHAT_KNOWLEDGE, CHAT)[0].shape
+    snippet = GroundednessScorer().evidence("Yes.", CHAT_KNOWLEDGE)[0].shape
+    passage = GroundednessScorer().evidence("Yes.", PASSAGE, QUESTION)[0].shape
+    assert kind_mix(*chat)[1] == 1.0  # a chat transcript: conversation
+    assert kind_mix(*snippet)[3] > 0.9  # short statements about names, no prompt: snippet
+    assert kind_mix(*passage)[0] > 0.9  # a passage and a question: answer
+    assert kind_mix(500, 25, 0.1, 10, False)[2] == 1.0  # a long context: document
+
+
+def test_speaker_tags_are_found_as_the_regular_expression_finds_them():
+    """split_turns/has_turns try the tag pattern only where a tag can start; on random texts
+    they equal a plain scan with it (texts without ":" are left alone by definition)."""
+    import random
+
+    from detectors.llm._claims_text import _TURN_RE, has_turns, split_turns
+
+    rng = random.Random(1)
+    alphabet = ["[", "]", ":", "\n", " ", "\t", "human", "Human", "assistant", "user", "USER",
+                "system", "ai", "bot", "x", "[Human]:", "User:", "ſ", "ı", "\r"]  # fmt: skip
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert split_turns(text) == (_TURN_RE.sub("\n", text) if ":" in text else text)
+        tags = [m.group().lower() for m in _TURN_RE.finditer(text)] if ":" in text else []
+        assert has_turns(text) == any(w in t for t in tags for w in ("assistant", "ai", "bot",
+                                                                      "agent"))  # fmt: skip
