@@ -158,9 +158,7 @@ def _decisive(weights: np.ndarray) -> np.ndarray:
     from detectors.llm._model import FEATURES, KINDS
 
     weights = weights.copy()
-    perfect = _perfect(len(FEATURES))
-    prompted = perfect.copy()
-    prompted[FEATURES.index("has_prompt")] = 1.0
+    perfect, prompted = _perfect(len(FEATURES))
     fresh = prompted.copy()  # a context entity the prompt does not mention
     fresh[FEATURES.index("fresh_entity")] = 1.0
     for k, kind in enumerate(KINDS):
@@ -193,21 +191,26 @@ def _place_intercepts(weights: np.ndarray, data: Data,
             if band.sum() >= 20:
                 shifts[a] = _cut(z[band], target[a])
             # never let a fully supported response fall below PERFECT_SCORE at this kind
-            shifts[a] = max(shifts[a], weights[a, 0] + weights[a, 1:] @ perfect - floor)
+            shifts[a] = max(shifts[a], *(weights[a, 0] + weights[a, 1:] @ p - floor
+                                         for p in perfect))
         weights[:, 0] -= shifts
         if np.max(np.abs(shifts)) < 1e-6:
             break
     return weights
 
 
-def _perfect(width: int) -> np.ndarray:
-    """The feature vector of a response with full support and no evidence against it."""
+def _perfect(width: int) -> list[np.ndarray]:
+    """The feature vectors of a response with full support and no evidence against it, sent
+    without a prompt and with one (features that only describe the request must not pull a
+    fully supported response below ``PERFECT_SCORE`` either)."""
     from detectors.llm._evidence import Evidence
     from detectors.llm._model import features
 
-    vector = np.array(features(Evidence(content=1, supported=1, in_context=1)), float)
-    assert len(vector) == width
-    return vector
+    vectors = [np.array(features(Evidence(content=1, supported=1, in_context=1,
+                                          prompt_words=words)), float)
+               for words in (0, 5)]  # fmt: skip
+    assert all(len(v) == width for v in vectors)
+    return vectors
 
 
 def _cut(z: np.ndarray, target: float) -> float:
