@@ -146,10 +146,10 @@ def fit(data: Data, l2: float = L2,
         if not negative.any():
             break
         keep &= ~negative
-    weights = weights.reshape(len(KINDS), width)
+    table = weights.reshape(len(KINDS), width)
     for _ in range(3):
-        weights = _decisive(_place_intercepts(weights, data, target))
-    return weights
+        table = _decisive(_place_intercepts(table, data, target))
+    return table
 
 
 def _decisive(weights: np.ndarray) -> np.ndarray:

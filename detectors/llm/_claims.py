@@ -79,9 +79,10 @@ def collect_evidence(response: str, context: Sequence[SourceIndex],
     the fast path, see the module docstring)."""
     parts = [*context, prompt] if prompt is not None else list(context)
     turns = prompt is not None and prompt.turns
+    prompted = prompt is not None and prompt.n_words > 0
     ev = Evidence(context_words=sum(part.n_words for part in context),
                   context_sentences=sum(len(part.sentence_stems) for part in context),
-                  context_name_share=_name_share(context, prompt is not None and prompt.n_words > 0),
+                  context_name_share=_name_share(context, prompted),
                   prompt_turns=turns,
                   prompt_words=prompt.n_words if prompt is not None else 0)  # fmt: skip
     sentences = [(asserted(x) or x) if x.endswith("?") else x
