@@ -21,11 +21,12 @@ def run_bench(what: str, settings: Any = None, quick: bool = False) -> dict[str,
         from benchmarks.safety import run as safety
         return safety(quick=quick)
     if what == "ingest":
-        from benchmarks.monitor_cost import bench_monitor
+        from benchmarks.monitor_cost import bench_monitor, bench_state
         from benchmarks.pipeline import bench_ingest
         result = bench_ingest(n=20_000 if quick else 200_000)
         result["monitor"] = bench_monitor(n=10_000 if quick else 50_000,
                                           repeats=1 if quick else 5)
+        result["state"] = bench_state(n=10_000 if quick else 50_000)
         return result
     if what == "drift":
         from benchmarks.drift import run

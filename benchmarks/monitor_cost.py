@@ -22,7 +22,7 @@ from detectors.drift import MeanShiftBurst
 from detectors.performance import PerformanceEstimator
 from streams.monitor import ModelMonitor, MonitorConfig
 
-__all__ = ["bench_monitor"]
+__all__ = ["bench_monitor", "bench_state"]
 
 
 class _Recorder:
@@ -42,11 +42,11 @@ class _Recorder:
         return call
 
 
-def _events(n: int) -> list[dict[str, Any]]:
+def _events(n: int, features: int = 20) -> list[dict[str, Any]]:
     rng = random.Random(1)
     out: list[dict[str, Any]] = []
     for i in range(n):
-        feats = {f"f{j:02d}": round(rng.gauss(0.0, 1.0), 4) for j in range(20)}
+        feats = {f"f{j:02d}": round(rng.gauss(0.0, 1.0), 4) for j in range(features)}
         score = round(rng.random(), 4)
         out.append({"type": "prediction", "ts": 1.7e9 + i / 10, "model": "m",
                     "model_version": "v1", "prediction_id": f"p{i}", "features": feats,
@@ -102,3 +102,22 @@ def bench_monitor(n: int = 50_000, repeats: int = 5) -> dict[str, Any]:
     return {"monitor_predictions": n, "monitor_us_per_prediction": per["monitor"],
             "estimator_us_per_prediction": per["estimator"],
             "burst_us_per_prediction": per["burst"]}
+
+
+def bench_state(n: int = 50_000) -> dict[str, Any]:
+    """Bytes of one model's checkpoint record (what moves with its partition: drift windows
+    and reference, label join, estimator, rules, triggers), encoded as the worker writes it,
+    after ``n`` predictions with 20 and with 40 numeric features (each labelled 600 later).
+    ``state_bytes_per_model_feature`` is the growth per added feature; the rest is per model
+    (the pending label join, the estimator's calibration, rule and trigger state)."""
+    from streams.checkpoint._codec import encode
+    from streams.monitor import Monitor
+
+    size = {}
+    for width in (20, 40):
+        monitor = Monitor()
+        monitor.observe(_events(n, width))
+        size[width] = len(encode(monitor.export(("model", "m"))))
+    return {"state_bytes_per_model_20_features": size[20],
+            "state_bytes_per_model_40_features": size[40],
+            "state_bytes_per_model_feature": round((size[40] - size[20]) / 20)}

@@ -54,8 +54,9 @@ class Worker:
         self.counters = {"batches": 0, "events": 0, "deadletter": 0, "outputs": 0}
         self.positions: dict[str, int] = {}  # "topic/partition" -> last offset fully handled
         # CPU seconds of the batch path by stage (this thread's time; the store's inserts are
-        # counted by the sink, in its threads)
-        self.cpu = {"decode": 0.0, "admit": 0.0, "monitor": 0.0}
+        # counted by the sink, in its threads). decode_enrich: JSON decode, validation and the
+        # LLM enrichment (tokens, cost, groundedness, safety)
+        self.cpu = {"decode_enrich": 0.0, "admit": 0.0, "monitor": 0.0}
         self.tracker = OffsetTracker()
         self.checkpoints = Checkpointer(lambda: self.monitor, self.tracker, None,
                                         lambda: self.store, self._catch_up, self.ready)
@@ -130,7 +131,7 @@ class Worker:
             if self.judge is not None:
                 self._offer_to_judge(fresh)
             cpu["monitor"] += clock() - admitted
-            cpu["decode"] += decoded - started
+            cpu["decode_enrich"] += decoded - started
             cpu["admit"] += admitted - decoded
         finally:
             await asyncio.gather(*writes)
