@@ -63,8 +63,8 @@ def _wait(predicate, timeout: float = 60.0, what: str = "condition") -> float:
 
 
 @pytest.mark.parametrize("interval", ["3", "0"], ids=["checkpoints", "no-checkpoint"])
-def test_sigkill_of_one_worker_mid_stream(broker, worker_factory, tmp_path, stream,
-                                          interval) -> None:
+def test_sigkill_of_one_worker_mid_stream(broker, broker_kind, worker_factory, tmp_path,
+                                          stream, interval) -> None:
     """With checkpoints every 3 s the survivor restores them; with none (interval 0) it
     rebuilds the moved entities from the partitions' history up to the committed offsets."""
     env = {"TRIPWIRE_SNAPSHOT_INTERVAL_S": interval}
@@ -93,7 +93,7 @@ def test_sigkill_of_one_worker_mid_stream(broker, worker_factory, tmp_path, stre
         assert state["restores"]["entities"] > 0, state["restores"]
     delays = check_against_replay(broker, stream)
     sizes = [e["checkpoint_bytes"] for e in state["entities"] if e["checkpoint_bytes"]]
-    _report(f"failover_sigkill_{interval}s", {
+    _report(f"failover_sigkill_{interval}s_{broker_kind}", {
         "moved_partitions": moved, "rebalance_s": round(taken, 1),
         "restore_s": state["restores"]["seconds"],
         "events_caught_up": state["restores"]["events_caught_up"],
@@ -102,7 +102,7 @@ def test_sigkill_of_one_worker_mid_stream(broker, worker_factory, tmp_path, stre
 
 
 def test_a_third_worker_joining_takes_partitions_with_their_state(
-        broker, worker_factory, tmp_path, stream) -> None:
+        broker, broker_kind, worker_factory, tmp_path, stream) -> None:
     a = worker_factory(tmp_path / "a", **ENV)
     b = worker_factory(tmp_path / "b", **ENV)
     _wait(lambda: _partitions(a) and _partitions(b), what="both workers own partitions")
@@ -114,7 +114,7 @@ def test_a_third_worker_joining_takes_partitions_with_their_state(
     wait_drained(broker)
     assert c.state()["restores"]["entities"] > 0
     delays = check_against_replay(broker, stream)
-    _report("failover_join", {"joined_partitions": _partitions(c), "delays": delays})
+    _report(f"failover_join_{broker_kind}", {"joined_partitions": _partitions(c), "delays": delays})
 
 
 @pytest.mark.parametrize("stop", ["sigterm", "sigkill"])
