@@ -23,6 +23,8 @@ import uuid
 from functools import cache
 from pathlib import Path
 
+from tripwire.lifecycle import terminate
+
 __all__ = ["KAFKA_VERSION", "KAFKA_LIBS", "KafkaBroker", "kafka_unavailable"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,14 +140,7 @@ class KafkaBroker:
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM, then SIGKILL after ``timeout`` seconds; waits until the JVM is gone."""
         proc, self.process = self.process, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout)
+        terminate(proc, timeout)
 
     def log_tail(self, n: int = 3000) -> str:
         try:

@@ -15,7 +15,7 @@ from pathlib import Path
 from tripwire_sdk import names
 
 from tripwire.errors import StackError
-from tripwire.lifecycle import child_preexec, describe_pid, port_owner
+from tripwire.lifecycle import child_preexec, describe_pid, port_owner, terminate
 
 __all__ = ["EmbeddedBroker", "ensure_topics", "wait_for_port", "port_open"]
 
@@ -88,14 +88,7 @@ class EmbeddedBroker:
     def stop(self, timeout: float = 5.0) -> None:
         """Terminate the broker (SIGTERM, then SIGKILL after ``timeout``)."""
         proc, self.process = self.process, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout)
+        terminate(proc, timeout)
 
     def __enter__(self) -> EmbeddedBroker:
         return self.start()

@@ -3,6 +3,7 @@ output that survives a closed pipe, and the owner of a busy port or data directo
 
 * :func:`child_preexec` — ``preexec_fn`` for every child ``tripwire up`` starts: the kernel
   sends it SIGTERM when the launcher dies, however it dies (``PR_SET_PDEATHSIG``, Linux).
+* :func:`terminate` — SIGTERM a child, SIGKILL it after a timeout, wait until it is gone.
 * :func:`arm_deadline` — after a stop signal, the graceful path gets ``seconds``; then the
   process exits anyway (a worker whose broker is gone would otherwise wait for it).
 * :class:`Echo` — the launcher's status lines: to stdout while stdout works (``| head`` may
@@ -18,6 +19,7 @@ import fcntl
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -26,7 +28,7 @@ from typing import IO
 from tripwire.errors import StackError
 
 __all__ = ["STOP_DEADLINE_S", "DirLock", "Echo", "arm_deadline", "child_preexec",
-           "describe_pid", "port_owner"]
+           "describe_pid", "port_owner", "terminate"]
 
 log = logging.getLogger("tripwire.lifecycle")
 
@@ -42,6 +44,19 @@ def child_preexec() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     except (OSError, AttributeError):  # not Linux: the launcher's own stop path remains
         pass
+
+
+def terminate(proc: subprocess.Popen | None, timeout: float) -> None:
+    """SIGTERM ``proc``, SIGKILL it if it is still there after ``timeout`` seconds, and wait
+    until it is gone (nothing to do if it is None or has exited)."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout)
 
 
 _armed = threading.Event()

@@ -29,13 +29,12 @@ The cache is not pickled.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from . import _model
 from ._claims import Evidence, collect_evidence
 from ._claims_index import SourceIndex
 from ._lexical import Groundedness, Reference
-from ._lru import CacheInfo, LRUCache
+from ._lru import DocumentCached, LRUCache
 
 __all__ = ["Groundedness", "GroundednessScorer", "score_groundedness"]
 
@@ -44,7 +43,7 @@ def _dedupe(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-class GroundednessScorer:
+class GroundednessScorer(DocumentCached):
     """Claim-level groundedness scorer (see the module docstring).
 
     ``min_score``: flag below this score (0.5 = the calibrated cut). ``flag_without_context``:
@@ -63,24 +62,6 @@ class GroundednessScorer:
         self.min_score = min_score
         self.flag_without_context = flag_without_context
         self._docs = LRUCache(doc_cache_items, doc_cache_bytes)
-
-    def cache_info(self) -> CacheInfo:
-        """Hits, misses and size of the context-document cache."""
-        return self._docs.info()
-
-    def clear_cache(self) -> None:
-        """Forget every cached document index (and the hit/miss counters)."""
-        self._docs.clear()
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_docs"] = (self._docs.max_items, self._docs.max_bytes)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        bounds = state.pop("_docs", (4096, 64 << 20))
-        self.__dict__.update(state)
-        self._docs = LRUCache(*bounds)
 
     def evidence(self, response: str, context: Sequence[str] | str, prompt: str = "",
                  fast: bool = True) -> tuple[Evidence, Reference]:  # fmt: skip

@@ -43,10 +43,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from . import _text
-from ._lru import CacheInfo, LRUCache
+from ._lru import DocumentCached, LRUCache
 from ._source import Source, TextIndex, index_size, sentence_pairs
 
 __all__ = ["Groundedness", "LexicalScorer", "Reference"]
@@ -75,7 +75,7 @@ def _dedupe(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-class LexicalScorer:
+class LexicalScorer(DocumentCached):
     """Word-overlap groundedness scorer with the flag thresholds as parameters.
 
     Results depend only on the arguments of :meth:`score`. The scorer keeps a bounded LRU of
@@ -110,24 +110,6 @@ class LexicalScorer:
         self.min_sentence_words = min_sentence_words
         self.flag_without_context = flag_without_context
         self._docs = LRUCache(doc_cache_items, doc_cache_bytes)
-
-    def cache_info(self) -> CacheInfo:
-        """Hits, misses and size of the context-document cache."""
-        return self._docs.info()
-
-    def clear_cache(self) -> None:
-        """Forget every cached document index (and the hit/miss counters)."""
-        self._docs.clear()
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_docs"] = (self._docs.max_items, self._docs.max_bytes)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        bounds = state.pop("_docs", (4096, 64 << 20))  # pickles from before the cache lack it
-        self.__dict__.update(state)
-        self._docs = LRUCache(*bounds)
 
     def score(self, response: str, context: Sequence[str], prompt: str = "") -> Groundedness:
         """Score ``response`` against ``context`` documents and ``prompt``."""

@@ -17,7 +17,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, NamedTuple
 
-__all__ = ["CacheInfo", "LRUCache"]
+__all__ = ["CacheInfo", "DocumentCached", "LRUCache"]
 
 
 class CacheInfo(NamedTuple):
@@ -100,3 +100,29 @@ class LRUCache:
 
     def __setstate__(self, state: tuple[int, int]) -> None:
         self.__init__(*state)  # type: ignore[misc]
+
+
+class DocumentCached:
+    """Mixin for scorers that keep per-document work in ``self._docs`` (an :class:`LRUCache`):
+    its counters, clearing it, and pickling only its bounds (the contents are rebuilt on
+    demand; pickles from before the cache existed get the default bounds)."""
+
+    _docs: LRUCache
+
+    def cache_info(self) -> CacheInfo:
+        """Hits, misses and size of the context-document cache."""
+        return self._docs.info()
+
+    def clear_cache(self) -> None:
+        """Forget every cached document index (and the hit/miss counters)."""
+        self._docs.clear()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_docs"] = (self._docs.max_items, self._docs.max_bytes)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        bounds = state.pop("_docs", (4096, 64 << 20))
+        self.__dict__.update(state)
+        self._docs = LRUCache(*bounds)
