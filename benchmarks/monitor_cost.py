@@ -42,11 +42,13 @@ class _Recorder:
         return call
 
 
-def _events(n: int, features: int = 20) -> list[dict[str, Any]]:
+def _events(n: int, features: int = 20, decimals: int | None = 4) -> list[dict[str, Any]]:
     rng = random.Random(1)
     out: list[dict[str, Any]] = []
     for i in range(n):
-        feats = {f"f{j:02d}": round(rng.gauss(0.0, 1.0), 4) for j in range(features)}
+        feats = {f"f{j:02d}": (rng.gauss(0.0, 1.0) if decimals is None
+                               else round(rng.gauss(0.0, 1.0), decimals))
+                 for j in range(features)}
         score = round(rng.random(), 4)
         out.append({"type": "prediction", "ts": 1.7e9 + i / 10, "model": "m",
                     "model_version": "v1", "prediction_id": f"p{i}", "features": feats,
@@ -109,15 +111,19 @@ def bench_state(n: int = 50_000) -> dict[str, Any]:
     and reference, label join, estimator, rules, triggers), encoded as the worker writes it,
     after ``n`` predictions with 20 and with 40 numeric features (each labelled 600 later).
     ``state_bytes_per_model_feature`` is the growth per added feature; the rest is per model
-    (the pending label join, the estimator's calibration, rule and trigger state)."""
+    (the pending label join, the estimator's calibration, rule and trigger state). Features
+    carry 4 decimals; ``..._full_precision`` is the same with unrounded floats (a reference
+    profile's values then cannot be stored as small integer steps)."""
     from streams.checkpoint._codec import encode
     from streams.monitor import Monitor
 
     size = {}
-    for width in (20, 40):
+    for width, decimals in ((20, 4), (40, 4), (20, None), (40, None)):
         monitor = Monitor()
-        monitor.observe(_events(n, width))
-        size[width] = len(encode(monitor.export(("model", "m"))))
-    return {"state_bytes_per_model_20_features": size[20],
-            "state_bytes_per_model_40_features": size[40],
-            "state_bytes_per_model_feature": round((size[40] - size[20]) / 20)}
+        monitor.observe(_events(n, width, decimals))
+        size[(width, decimals)] = len(encode(monitor.export(("model", "m"))))
+    return {"state_bytes_per_model_20_features": size[(20, 4)],
+            "state_bytes_per_model_40_features": size[(40, 4)],
+            "state_bytes_per_model_feature": round((size[(40, 4)] - size[(20, 4)]) / 20),
+            "state_bytes_per_model_feature_full_precision":
+                round((size[(40, None)] - size[(20, None)]) / 20)}

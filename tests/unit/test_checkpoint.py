@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zlib
 
 import numpy as np
 import pytest
@@ -76,3 +77,30 @@ def test_a_header_whose_parts_are_missing_is_reported_not_fatal() -> None:
     records.pop(next(k for k in records if k.startswith(b"c/")))
     parsed = parse_partition(records)
     assert KEY not in parsed.entities and parsed.broken == ["e/model/churn"]
+
+
+@pytest.mark.parametrize("array", [
+    np.round(np.sort(np.random.default_rng(3).normal(0, 1, 2000)), 4),  # a reference profile
+    np.cumsum(np.random.default_rng(4).integers(0, 4, 2000)),  # its cumulative counts
+    np.sort(np.random.default_rng(5).normal(0, 1, 2000)),  # full-precision floats: raw bytes
+    np.array([0.1, 0.2, 0.30000000000000004, 1e-7, 123456.789] * 5),
+    np.array([-0.0, 0.0, 1.5] * 10),  # -0.0 must stay -0.0
+    np.array([np.nan, np.inf, -np.inf, 1.0] * 6),
+    np.array([-(2**63), 2**63 - 1, 0, 5] * 6, dtype=np.int64),  # steps overflow int64
+    np.arange(40, dtype=np.uint64) * np.uint64(2**62),
+    np.arange(30, dtype=np.int32), np.arange(30, dtype=np.float32) / 3,
+    np.arange(30, dtype=np.int16)[::-2], np.array([True, False] * 20),
+    np.array([1e300, -1e300] * 10), np.array([3.0] * 17), np.arange(20.0).reshape(4, 5),
+])
+def test_codec_compact_arrays_come_back_bit_for_bit(array: np.ndarray) -> None:
+    back = decode(encode({"a": array}))["a"]
+    assert back.dtype == array.dtype and back.shape == array.shape
+    assert back.tobytes() == np.ascontiguousarray(array).tobytes()
+    back[...] = back  # writable
+
+
+def test_codec_stores_decimal_profiles_compactly() -> None:
+    values = np.round(np.sort(np.random.default_rng(6).normal(0, 1, 2000)), 4)
+    counts = np.cumsum(np.random.default_rng(7).integers(1, 3, 2000))
+    raw = len(zlib.compress(values.tobytes() + counts.tobytes(), 1))
+    assert len(encode({"v": values, "c": counts})) < 0.5 * raw
