@@ -2,7 +2,8 @@
 ``drift.burst`` scan.
 
 ``ModelMonitor`` (the object the worker drives) is fed ``n`` predictions with 20 numeric
-features and a score, each labelled 600 predictions later (60 s at 10 predictions/s). The calls
+features and a score, each labelled 600 predictions later (60 s at 10 predictions/s), in
+batches of 500 events as the worker gets them (predictions in bulk, then labels). The calls
 it makes to the version's ``PerformanceEstimator`` and ``MeanShiftBurst`` are recorded, then
 replayed alone against fresh objects and timed: ``estimator_us_per_prediction`` and
 ``burst_us_per_prediction`` are those times over ``n`` (medians of ``repeats``), free of the
@@ -59,21 +60,28 @@ def _events(n: int, features: int = 20, decimals: int | None = 4) -> list[dict[s
     return out
 
 
-def _record(events: list[dict[str, Any]]) -> tuple[float, list, list, Any]:
+def _record(events: list[dict[str, Any]],
+            batch: int = 500) -> tuple[float, list, list, Any]:  # fmt: skip
+    """Feed the monitor as the worker does: batches of ``batch`` events, each batch's
+    predictions as one run (they come in the SDK's per-model messages on their own topic), then
+    its labels (their own topic)."""
     monitor = ModelMonitor("m", MonitorConfig())
     est_calls: list[tuple[str, tuple]] = []
     burst_calls: list[tuple[str, tuple]] = []
     started = time.process_time()
-    for event in events:
-        if event["type"] == "prediction":
-            monitor.observe_prediction(event)
-            state = monitor.versions["v1"]
-            if not isinstance(state.estimator, _Recorder):
-                state.estimator = _Recorder(state.estimator, est_calls)  # type: ignore
-            if state.burst is not None and not isinstance(state.burst, _Recorder):
-                state.burst = _Recorder(state.burst, burst_calls)  # type: ignore
-        else:
-            monitor.observe_label(event)
+    for b in range(0, len(events), batch):
+        chunk = events[b:b + batch]
+        for _ in monitor.observe_predictions([e for e in chunk if e["type"] == "prediction"]):
+            pass
+        for event in chunk:
+            if event["type"] == "label":
+                monitor.observe_label(event)
+        state = monitor.versions.get("v1")
+        if state is not None and not isinstance(state.estimator, _Recorder):
+            state.estimator = _Recorder(state.estimator, est_calls)  # type: ignore
+        if state is not None and state.burst is not None and \
+                not isinstance(state.burst, _Recorder):
+            state.burst = _Recorder(state.burst, burst_calls)  # type: ignore
     elapsed = time.process_time() - started
     burst = monitor.versions["v1"].burst
     return elapsed, est_calls, burst_calls, burst._target.to_state()  # type: ignore
