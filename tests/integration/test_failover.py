@@ -49,6 +49,13 @@ def _checkpointed(worker) -> bool:
     return worker.state()["checkpoints"]["entities"] > 0
 
 
+def _all_checkpointed(worker) -> bool:
+    """Every model the worker holds has a checkpoint (one interval writes them partition by
+    partition: a SIGKILL after the first partition's write would leave the rest without)."""
+    entities = worker.state()["entities"]
+    return len(entities) >= len(MODELS) and all(e["checkpoint_bytes"] for e in entities)
+
+
 def _partitions(worker) -> list[int]:
     return worker.state()["partitions"]
 
@@ -124,7 +131,7 @@ def test_restart_on_the_same_data_dir_counts_nothing_twice(
     worker = worker_factory(data, **ENV)
     send(broker, stream.before(0.45))
     wait_drained(broker)
-    _wait(lambda: _checkpointed(worker), 30, "a checkpoint")
+    _wait(lambda: _all_checkpointed(worker), 30, "a checkpoint of every model")
     worker.kill(signal.SIGTERM if stop == "sigterm" else signal.SIGKILL)
     restarted = worker_factory(data, **ENV)
     send(broker, stream.after(0.45))
