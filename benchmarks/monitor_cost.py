@@ -122,7 +122,7 @@ def bench_state(n: int = 50_000) -> dict[str, Any]:
     (the pending label join, the estimator's calibration, rule and trigger state). Features
     carry 4 decimals; ``..._full_precision`` is the same with unrounded floats (a reference
     profile's values then cannot be stored as small integer steps)."""
-    from streams.checkpoint._codec import encode
+    from streams.checkpoint import encode
     from streams.monitor import Monitor
 
     size = {}

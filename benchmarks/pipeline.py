@@ -24,7 +24,6 @@ Each run uses a fresh embedded broker, data directory and worker process, on loo
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import random
 import shutil
@@ -40,6 +39,7 @@ import orjson
 import yaml
 from tripwire_sdk import names
 
+from benchmarks.sdk_emit import time_calls
 from tripwire.settings import load_settings
 from tripwire.stack import Stack, api_get
 
@@ -144,21 +144,6 @@ def _features(rng: random.Random, shift: float) -> dict[str, float]:
     return {f"f{j:02d}": round(rng.gauss(shift if j < 5 else 0.0, 1.0), 4) for j in range(20)}
 
 
-def _emit_timed(emit: Callable[[int], Any], n: int) -> list[int]:
-    """Call ``emit(i)`` n times; return per-call nanoseconds (GC paused while timing)."""
-    laps = [0] * n
-    clock = time.perf_counter_ns
-    gc.disable()
-    try:
-        for i in range(n):
-            start = clock()
-            emit(i)
-            laps[i] = clock() - start
-    finally:
-        gc.enable()
-    return laps
-
-
 def _pct(laps: list[int], q: float) -> float:
     ordered = sorted(laps)
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000, 2)
@@ -186,7 +171,7 @@ def bench_ingest(n: int = 200_000, timeout: float = 600) -> dict[str, Any]:
             emitter.prediction("warmup", payloads[i % 4096], 0, event_id=f"w{i}")
         emitter.flush(30)
         started = time.monotonic()
-        laps = _emit_timed(lambda i: emitter.prediction(
+        laps = time_calls(lambda i: emitter.prediction(
             "bench-model", payloads[i % 4096], i % 2, score=0.5, model_version="v1",
             event_id=f"e{i}", ts=t0 + i / 1000), n)
         emitter.flush(120)
