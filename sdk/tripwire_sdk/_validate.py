@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._schema import (
+    _INT_MAX,
+    _TS_MAX,
     DEFAULT_LIMITS,
     NAME_MAX,
     EventError,
@@ -24,7 +26,6 @@ from ._schema import (
     why,
 )
 
-_INT_MAX = 2**63
 _OVERHEAD = 120  # JSON punctuation, fixed keys and numbers of one event, for the size estimate
 _PER_FIELD = 16  # quotes, colon, comma and a typical number per feature or document
 
@@ -132,6 +133,60 @@ def _prediction(obj: dict, limits: Limits) -> tuple[dict, int]:
     return out, size + len(out["model"]) + len(out["model_version"])
 
 
+def _ok_name(value: Any) -> bool:
+    return type(value) is str and 0 < len(value) <= NAME_MAX
+
+
+def _plain_prediction(obj: dict, limits: Limits) -> dict | None:
+    """The normalized form of a prediction whose fields need nothing but checks (a float
+    ``ts``, valid names, a plain prediction value and score, no ``latency_ms``; features are
+    checked by :func:`_features` as always), or None to take :func:`_prediction`'s
+    field-by-field path.
+
+    This is the worker's hot path (what the SDK sends): one pass of inline checks instead of
+    a helper call per field (measured 6.6 vs 7.5 µs per 20-feature prediction, CPU time,
+    best of 15 alternating runs on a busy host). It accepts only what that path accepts and
+    builds the very same dict in the same key order, so results and error reasons never
+    depend on which path ran (tests/unit/test_events.py compares both on edge cases)."""
+    event_id, ts, feats = obj.get("event_id"), obj.get("ts"), obj.get("features")
+    model, version, pred = obj.get("model"), obj.get("model_version"), obj.get("prediction")
+    service, score, pid = obj.get("service"), obj.get("score"), obj.get("prediction_id")
+    if not (type(ts) is float and -_TS_MAX < ts < _TS_MAX and _ok_name(event_id)
+            and _ok_name(model) and _ok_name(version) and type(feats) is dict
+            and len(feats) <= limits.max_features and obj.get("schema", 1) == 1
+            and type(obj.get("schema", 1)) is int and obj.get("latency_ms") is None
+            and (service is None or _ok_name(service)) and (pid is None or _ok_name(pid))):
+        return None
+    t = type(pred)
+    if t is float:
+        if pred - pred:
+            return None
+    elif t is int:
+        if not -_INT_MAX <= pred <= _INT_MAX:
+            return None
+    elif t is str:
+        if len(pred) > limits.max_text_chars:
+            return None
+    elif t is not bool:
+        return None
+    if score is not None and not ((type(score) is float or type(score) is int)
+                                  and 0.0 <= score <= 1.0):
+        return None
+    feats, size = _features(feats, limits)
+    size += (len(pred) if t is str else 0) + len(model) + len(version)
+    if size + _OVERHEAD + len(event_id) > limits.max_event_bytes:
+        return None
+    out = {"type": "prediction", "schema": 1, "event_id": event_id, "ts": ts}
+    if service is not None:
+        out["service"] = service
+    out["model"], out["model_version"] = model, version
+    out["features"], out["prediction"] = feats, pred
+    if score is not None:
+        out["score"] = score
+    out["prediction_id"] = event_id if pid is None else pid
+    return out
+
+
 def _label(obj: dict, limits: Limits) -> tuple[dict, int]:
     out = _head(obj, "label")
     out["model"] = _name(obj, "model", "label.model")
@@ -216,6 +271,10 @@ def validate(obj: Any, limits: Limits = DEFAULT_LIMITS) -> dict:
             raise EventError(f"event: expected object, got {kind_of(obj)}")
         obj = dict(obj)
     kind = obj.get("type")
+    if kind == "prediction":
+        plain = _plain_prediction(obj, limits)
+        if plain is not None:
+            return plain
     check = _VALIDATORS.get(kind) if type(kind) is str else None
     if check is None:
         if kind is None:

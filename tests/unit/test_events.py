@@ -581,3 +581,60 @@ def test_emitter_builder_is_make_prediction_with_positional_arguments():
         make_prediction(None, [1], None, score=math.nan)  # type: ignore[arg-type]
     with pytest.raises(EventError, match="prediction.event_id"):
         make_prediction(None, {}, None, event_id=7)  # type: ignore[arg-type]
+
+
+# -- the worker's fast path for plain predictions ----------------------------------------
+
+def _outcome(event, limits: Limits):
+    try:
+        return "ok", validate(event, limits)
+    except EventError as err:
+        return "error", err.reason
+
+
+_EDGE_VALUES = [None, True, False, 0, 1, -1, 2**63, 2**63 + 1, -(2**63) - 1, 0.5, -0.0,
+                math.nan, math.inf, -math.inf, 1e308, "", "x", "y" * 1025, [], {}, 1.0]
+
+
+def test_plain_prediction_path_matches_the_field_by_field_path(monkeypatch):
+    """``validate`` takes a shortcut for the predictions the SDK sends; on every edge case
+    (each field set to each odd value, alone) it must give what the general path gives."""
+    from tripwire_sdk import _validate
+
+    small = Limits(max_features=5, max_text_chars=40, max_event_bytes=420)
+    cases = [prediction(), prediction(features={f"f{i}": i / 7 for i in range(5)}),
+             prediction(features={}), prediction(service="svc", prediction_id="p9")]
+    base = prediction(service="svc", prediction_id="p9", latency_ms=None)
+    for key in ("event_id", "ts", "model", "model_version", "prediction", "score", "service",
+                "prediction_id", "schema", "latency_ms"):
+        cases += [{**base, key: value} for value in _EDGE_VALUES]
+        cases.append(without(base, key))
+    for value in _EDGE_VALUES:
+        cases.append(prediction(features={"a": value, "b": 2.5}))
+        cases.append(prediction(features={"a": 1.5, "": value}))
+    cases += [prediction(features={1: 2.0}), prediction(features={f"f{i}": 1 for i in range(6)}),
+              prediction(features={"a": "z" * 300}), prediction(prediction="p" * 41),
+              prediction(ts=1e11), prediction(ts=-1e11), prediction(ts=99_999_999_999.0),
+              prediction(score=1), prediction(score=0), prediction(score=1.0000001)]
+    taken = []
+    plain = _validate._plain_prediction
+    monkeypatch.setattr(_validate, "_plain_prediction",
+                        lambda obj, lim: taken.append(obj) or plain(obj, lim))
+    fast = [_outcome(e, lim) for lim in (DEFAULT_LIMITS, small) for e in cases]
+    monkeypatch.setattr(_validate, "_plain_prediction", lambda obj, lim: None)
+    general = [_outcome(e, lim) for lim in (DEFAULT_LIMITS, small) for e in cases]
+    for event, got, want in zip(cases * 2, fast, general, strict=True):
+        assert got == want, event
+        if got[0] == "ok":  # same keys in the same order: stored and replayed alike
+            assert list(got[1]) == list(want[1]), event
+    assert len(taken) == 2 * len(cases)
+    # the shortcut really carries the common case (else this test would check nothing)
+    assert plain(prediction(features={"a": 1.5, "b": None, "c": 3}), DEFAULT_LIMITS) == \
+        _outcome(prediction(features={"a": 1.5, "b": None, "c": 3}), DEFAULT_LIMITS)[1]
+
+    def shortcut(event: dict) -> bool:
+        try:
+            return plain(event, DEFAULT_LIMITS) is not None
+        except EventError:  # a bad feature: the same error the general path raises
+            return False
+    assert sum(map(shortcut, cases)) > 20
