@@ -9,7 +9,10 @@ The SDK's sending thread, the broker and the worker share this machine's cores d
 measurement; ``worker_drain_events_per_s`` and ``worker_cpu_us_per_event`` isolate the worker:
 a second batch of the same size is produced while the worker is paused (SIGSTOP), then timed
 from SIGCONT until the worker has stored all of it, with the worker's CPU time (/proc) over
-that span.
+that span; ``..._by_stage`` splits that CPU: the batch stages the worker itself counts
+(decode and validation, offset filter, monitor, and ``store``: the insert calls' threads),
+then by thread (/proc/<pid>/task) what is left on the main thread, on the other Python
+threads, and in the store engine's own native threads (chDB runs in the worker's process).
 
 ``llm``: LLM events without provider usage (tokens from tiktoken), with groundedness scoring
 and cost on: ``llm_events_per_s`` per worker, end to end, and the same drain figures
@@ -106,6 +109,27 @@ class _Run:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def _thread_cpu_s(self) -> dict[str, float]:
+        """The worker's CPU seconds by thread group: its main thread (the event loop, where
+        the batch stages run), its other Python threads (the Kafka client's thread, the
+        store's insert threads) and the threads the store engine starts itself (chDB's
+        native pools, named by chDB: ``ThreadPool``, ``BgSchPool``, ...)."""
+        pid = self.stack.children["worker"].pid
+        tick = os.sysconf("SC_CLK_TCK")
+        out = {"main": 0.0, "python": 0.0, "native": 0.0}
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                    name = f.read().strip()
+                with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:  # the thread ended meanwhile; its time is in no group
+                continue
+            group = "main" if tid == str(pid) else (
+                "python" if name.startswith(("python", "tripwire")) else "native")
+            out[group] += (int(fields[11]) + int(fields[12])) / tick
+        return out
+
     def worker_rss_mb(self) -> dict[str, float]:
         """The worker's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
         pid = self.stack.children["worker"].pid
@@ -127,15 +151,20 @@ class _Run:
         try:
             produce()
         finally:
-            cpu = self._worker_cpu_s()
+            cpu, threads = self._worker_cpu_s(), self._thread_cpu_s()
             started = time.monotonic()
             os.killpg(pgid, signal.SIGCONT)
         done = self.wait_stored(key, base + n, timeout)
         total = self._worker_cpu_s() - cpu
+        spent = {k: (v - threads[k]) / n * 1e6 for k, v in self._thread_cpu_s().items()}
         after = api_get(self.settings, "state", timeout=10)["cpu_seconds"]
         stages = {k: (after[k] - before[k]) / n * 1e6 for k in after if k != "process"}
-        stages["other (Faust, Kafka client, asyncio, publishing, GC)"] = \
-            total / n * 1e6 - sum(stages.values())
+        batch = sum(stages[k] for k in stages if k != "store")  # the main thread's stages
+        stages["main thread, rest (Faust, asyncio, publishing outputs, GC)"] = \
+            spent["main"] - batch
+        stages["other Python threads (Kafka client, read-API queries)"] = \
+            spent["python"] - stages["store"]
+        stages["store engine threads (chDB native: parts, merges, queries)"] = spent["native"]
         self.breakdown = {k: round(v, 1) for k, v in stages.items()}
         return n / (done - started), total / n * 1e6
 
