@@ -6,10 +6,16 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ._fastdecode import fast_events
 from ._schema import DEFAULT_LIMITS, EventError, Limits, kind_of
 from ._validate import validate
 
 Decoded = tuple[list[dict], list[tuple[str, bytes]]]
+
+try:  # the accelerator parses with orjson: it stands in only where the caller would too
+    from orjson import loads as _orjson_loads
+except ImportError:  # pragma: no cover - depends on the environment
+    _orjson_loads = None  # type: ignore[assignment]
 
 
 def decode_message(
@@ -51,6 +57,10 @@ def _safe_bytes(raw: Any) -> bytes:
 
 
 def _decode(data: bytes, limits: Limits, loads: Callable[[Any], Any]) -> Decoded:
+    if loads is _orjson_loads:
+        fast = fast_events(data, limits)  # the common case, checked in C (see _fastdecode)
+        if fast is not None:
+            return fast, []
     try:
         obj = loads(data)
     except Exception as err:

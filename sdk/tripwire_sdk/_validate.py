@@ -148,9 +148,10 @@ def _plain_prediction(obj: dict, limits: Limits) -> dict | None:
     best of 15 alternating runs on a busy host). It accepts only what that path accepts and
     builds the very same dict in the same key order, so results and error reasons never
     depend on which path ran (tests/unit/test_events.py compares both on edge cases)."""
-    event_id, ts, feats = obj.get("event_id"), obj.get("ts"), obj.get("features")
-    model, version, pred = obj.get("model"), obj.get("model_version"), obj.get("prediction")
-    service, score, pid = obj.get("service"), obj.get("score"), obj.get("prediction_id")
+    field: Callable[[str], Any] = obj.get
+    event_id, ts, feats = field("event_id"), field("ts"), field("features")
+    model, version, pred = field("model"), field("model_version"), field("prediction")
+    service, score, pid = field("service"), field("score"), field("prediction_id")
     if not (type(ts) is float and -_TS_MAX < ts < _TS_MAX and _ok_name(event_id)
             and _ok_name(model) and _ok_name(version) and type(feats) is dict
             and len(feats) <= limits.max_features and obj.get("schema", 1) == 1

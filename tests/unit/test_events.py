@@ -638,3 +638,81 @@ def test_plain_prediction_path_matches_the_field_by_field_path(monkeypatch):
         except EventError:  # a bad feature: the same error the general path raises
             return False
     assert sum(map(shortcut, cases)) > 20
+
+
+def _edge_events() -> list[dict]:
+    """Predictions and labels with each field set to each odd value in turn."""
+    base = prediction(service="svc", prediction_id="p9", latency_ms=12)
+    out = [prediction(), base, prediction(features={}), label(), label(service="svc")]
+    for key in ("event_id", "ts", "model", "model_version", "prediction", "score", "service",
+                "prediction_id", "schema", "latency_ms", "type", "features"):
+        out += [{**base, key: value} for value in _EDGE_VALUES]
+        out.append(without(base, key))
+    for key in ("event_id", "ts", "model", "prediction_id", "label", "service", "schema"):
+        out += [{**label(), key: value} for value in _EDGE_VALUES]
+        out.append(without(label(), key))
+    for value in _EDGE_VALUES:
+        out.append(prediction(features={"a": value, "b": 2.5}))
+        out.append(prediction(features={"a": 1.5, "": value}))
+    out += [prediction(ts="2026-01-02T03:04:05Z"), prediction(ts=1_767_323_045),
+            prediction(ts=1e11), prediction(ts=-1e11), prediction(ts=99_999_999_999.0),
+            prediction(features={f"f{i}": 1 for i in range(6)}), prediction(prediction="p" * 41),
+            prediction(features={"a": "z" * 300}), label(label="l" * 41), llm(),
+            prediction(score=1), prediction(score=0), prediction(score=1.5),
+            prediction(extra={"x": [1]}), label(model="m" * 290), label(model="m" * 300),
+            prediction(model="m" * 150, model_version="v" * 150)]
+    return out
+
+
+def test_fast_message_decoding_matches_the_general_path(monkeypatch):
+    """Array messages of plain predictions and labels are decoded by msgspec when it is
+    installed (``_fastdecode``); every message, odd ones included, must decode to what the
+    general path (JSON parser + ``validate``) gives: same events, same key order, same
+    rejections."""
+    pytest.importorskip("msgspec")
+    from tripwire_sdk import _decode
+
+    small = Limits(max_features=5, max_text_chars=40, max_event_bytes=420,
+                   max_batch_events=3)
+    edge = _edge_events()
+    messages = [encode([e]) for e in edge]  # each odd event alone
+    messages += [encode([prediction(event_id=f"g{i}"), e, label()]) for i, e in enumerate(edge)]
+    messages += [encode([prediction(event_id=f"e{i}", features={"a": i / 3, "b": None,
+                                                                "c": "x", "d": i})
+                         for i in range(n)]) for n in (1, 3, 4, 50)]
+    messages += [encode(prediction()), b"[", b"[]", b"[1,2]", b"[NaN]", b'[{"a":1}]',
+                 b'[{"type":"prediction","features":{"a":99999999999999999999999}}]',
+                 encode([prediction(features={"a": 2**63})]),
+                 encode([prediction(features={"a": 2**63 - 1, "b": -(2**63)})])]
+    taken = []
+    fast = _decode.fast_events
+    monkeypatch.setattr(_decode, "fast_events",
+                        lambda data, lim: taken.append(fast(data, lim)) or taken[-1])
+    for loads in (json.loads, pytest.importorskip("orjson").loads):
+        for limits in (DEFAULT_LIMITS, small):
+            got = [decode_message(m, limits, loads) for m in messages]
+            with monkeypatch.context() as general:
+                general.setattr(_decode, "fast_events", lambda data, lim: None)
+                want = [decode_message(m, limits, loads) for m in messages]
+            for message, g, w in zip(messages, got, want, strict=True):
+                assert g == w, message
+                assert [list(e) for e in g[0]] == [list(e) for e in w[0]], message
+    # the accelerator really carries the plain messages (else this checks nothing)
+    assert sum(found is not None for found in taken) > 100
+    assert fast(encode([prediction(), label()]), DEFAULT_LIMITS) is not None
+    assert fast(encode([prediction(ts="2026-01-02T03:04:05Z")]), DEFAULT_LIMITS) is None
+
+
+def test_fast_decoding_estimates_large_messages_event_by_event():
+    """Past the size where a message could hold an event beyond ``max_event_bytes``, the
+    accelerator estimates each event as ``validate`` does and leaves an oversized one to it."""
+    pytest.importorskip("msgspec")
+    from tripwire_sdk._fastdecode import fast_events
+
+    lim = Limits(max_event_bytes=9_000, max_features=50)
+    fits = prediction(features={f"f{i:02d}": "v" * 150 for i in range(50)})
+    assert len(encode([fits])) + 120 + 16 * 50 > 9_000  # the exact path runs
+    assert fast_events(encode([fits]), lim) == [validate(fits, lim)]
+    over = prediction(features={f"f{i:02d}": "v" * 160 for i in range(50)})
+    assert fast_events(encode([over]), lim) is None
+    assert decode_message(encode([over]), lim)[1][0][0].startswith("prediction: event of about")
