@@ -20,6 +20,19 @@ garbage collector (~1.5 KB, against ~0.6 KB encoded); a queue that grows means t
 behind or the broker is away, and then callers encode again: the host's full collections never
 scan more than ~9,000 of our dicts, and the memory bound stays ``max_queue`` x ~0.6 KB plus
 ~14 MB.
+
+What the bound costs at full rate (``benchmarks.sdk_emit`` broker setting, 200k back-to-back
+calls, 2 shared cores, 2026-12): the sender needs ~2.9 us of GIL per event (orjson ~2 us of it,
+freeing the dicts ~0.5), about what a call costs, so 15-35% of calls find DEFER_MAX events
+queued and encode themselves (p50 ~4.7 us, p99 16-23 us when every call does, build setting
+with DEFER_MAX 0); they and the calls right after a GIL hand-off to the sender or Kafka's
+network thread make the p99 (the lap after a multi-ms hand-off is ~15-25 us). A faster call
+does not shrink that share (the caller only outruns the sender more). Without the bound the p99
+median was 6.2-7.2 us against 8.1-9.3 us in interleaved runs, with up to ~50k unencoded dicts
+(~75 MB, GC-tracked) queued. Did not pay: smaller sender rounds (_sender._TAKE 2500; or 1000
+with DEFER_MAX 8192: more calls encode), ending the linger early at 2048 queued events (no
+change), a lower priority (nice 10) for the sender thread (worse), and DEFER_MAX 16384
+(inconsistent).
 """
 
 from __future__ import annotations
