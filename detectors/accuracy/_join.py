@@ -46,6 +46,32 @@ class LabelJoin:
         self._put(self._predictions, pid, event)
         return None
 
+    def add_predictions(self, events: list[dict], model: str) -> None:
+        """:meth:`add_prediction` of ``{prediction_id, ts, prediction, score, model,
+        model_version}`` (``model`` given, the rest from each event) for a run of events no
+        waiting label belongs to (see :meth:`label_waiting`), so none joins."""
+        counters, held, joined = self.counters, self._predictions, self._joined
+        counters["predictions"] += len(events)
+        for event in events:
+            get = event.get
+            pid = get("prediction_id")
+            if pid is None:
+                counters["missing_id"] += 1
+            elif pid in held or pid in joined:
+                counters["duplicate_prediction"] += 1
+            else:
+                held[pid] = {"prediction_id": pid, "ts": event["ts"],
+                             "prediction": get("prediction"), "score": get("score"),
+                             "model": model, "model_version": get("model_version")}
+                if len(held) > self.max_pending:
+                    del held[next(iter(held))]
+                    counters["evicted_overflow"] += 1
+
+    @property
+    def labels_waiting(self) -> bool:
+        """Whether any label waits for its prediction."""
+        return bool(self._labels)
+
     def label_waiting(self, pid: str | None) -> bool:
         """Whether a label for ``pid`` waits for its prediction (adding it would join)."""
         return pid is not None and pid in self._labels

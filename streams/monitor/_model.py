@@ -221,19 +221,21 @@ class ModelMonitor:
         """Events ``i..j`` (one version, no boundary before the last): join each, add all to
         the window; stop after an event whose label was waiting (it goes alone). Returns where
         the next run starts."""
-        waiting = self.join.label_waiting
-        for k in range(i, j):
-            e = events[k]
-            if e.get("latency_ms") is not None or waiting(e.get("prediction_id")):
-                j = k
-                break
+        if self.join.labels_waiting:
+            waiting = self.join.label_waiting
+            for k in range(i, j):
+                e = events[k]
+                if e.get("latency_ms") is not None or waiting(e.get("prediction_id")):
+                    j = k
+                    break
+        else:
+            for k in range(i, j):
+                if events[k].get("latency_ms") is not None:
+                    j = k
+                    break
         if j > i:
             run = events[i:j]
-            join, model = self.join.add_prediction, self.model
-            for e in run:  # no label waits for these: nothing joins
-                join({"prediction_id": e.get("prediction_id"), "ts": e["ts"],
-                      "prediction": e.get("prediction"), "score": e.get("score"),
-                      "model": model, "model_version": e.get("model_version")})
+            self.join.add_predictions(run, self.model)  # no label waits for these: none joins
             stamps = [float(e["ts"]) for e in run]
             low, high = min(stamps), max(stamps)
             self.last_ts = max(self.last_ts, high)
