@@ -199,8 +199,10 @@ class ModelMonitor:
             return [r for r in map(self.observe_prediction, events) if r]
         out: list[list[dict[str, Any]]] = []
         i, n = 0, len(events)
+        raw_versions = [e.get("model_version") for e in events]
         while i < n:
-            version = str(events[i].get("model_version") or "")
+            raw = raw_versions[i]
+            version = str(raw or "")
             state = self.versions.get(version)
             if state is None or state.profile is None:
                 records = self.observe_prediction(events[i])
@@ -210,9 +212,14 @@ class ModelMonitor:
                 continue
             room = min(self.window_events - state.window.n,
                        self.burst_events - state.window.n % self.burst_events, n - i)
-            j = i + 1
-            while j < i + room and str(events[j].get("model_version") or "") == version:
-                j += 1
+            end = i + room
+            if (raw is None or type(raw) is str) and \
+                    raw_versions[i + 1:end].count(raw) == end - i - 1:
+                j = end  # the common case, at C speed: the run shares the first's version
+            else:
+                j = i + 1
+                while j < end and str(raw_versions[j] or "") == version:
+                    j += 1
             i = self._bulk(events, i, j, version, state, out)
         return out
 
@@ -229,10 +236,9 @@ class ModelMonitor:
                     j = k
                     break
         else:
-            for k in range(i, j):
-                if events[k].get("latency_ms") is not None:
-                    j = k
-                    break
+            latencies = [e.get("latency_ms") for e in events[i:j]]
+            if latencies.count(None) != j - i:
+                j = i + next(k for k, v in enumerate(latencies) if v is not None)
         if j > i:
             run = events[i:j]
             self.join.add_predictions(run, self.model)  # no label waits for these: none joins
