@@ -165,18 +165,25 @@ class Window:
 
     def tail_matrix(self, last: int, names: list[str]) -> np.ndarray:
         """The last ``last`` events x ``names``, as floats (NaN: missing, not a number)."""
-        columns = []
-        for name in names:
-            parts, need = [], last
-            for chunk in reversed(self.chunks):
-                if need <= 0:
-                    break
-                parts.append(chunk.numeric(name, min(need, len(chunk))))
-                need -= len(chunk)
-            columns.append(np.concatenate(parts[::-1]) if parts else np.empty(0))
-        if not columns:
-            return np.empty((min(last, self.n), 0))
-        return np.ascontiguousarray(np.column_stack(columns), dtype=np.float64)
+        spans = []  # (chunk, rows taken from its end), newest first
+        need = last
+        for chunk in reversed(self.chunks):
+            if need <= 0:
+                break
+            spans.append((chunk, min(need, len(chunk))))
+            need -= len(chunk)
+        out = np.empty((sum(take for _, take in spans), len(names)))
+        end = out.shape[0]
+        for chunk, take in spans:  # each column written straight into the matrix
+            part = out[end - take:end]
+            arrays = chunk.columns if isinstance(chunk, _Columns) else {}
+            for j, name in enumerate(names):
+                column = arrays.get(name)
+                # an array column is cast on assignment, as astype(float64) would
+                part[:, j] = column[-take:] if isinstance(column, np.ndarray) else \
+                    chunk.numeric(name, take)
+            end -= take
+        return out
 
     @property
     def columns(self) -> dict[str, list[Any]]:
