@@ -105,7 +105,7 @@ def _columns(rows: list[dict[str, Any]]) -> _Columns | None:
         table = list(map(itemgetter(*names), rows))
     except KeyError:
         return None
-    return _Columns(names, list(zip(*table)), len(rows))
+    return _Columns(names, list(zip(*table, strict=True)), len(rows))
 
 
 class Window:
