@@ -12,8 +12,18 @@ __all__ = ["AccuracyWindow", "canonical"]
 _POSITIVE = ("1", "true", "yes", "positive", "pos")
 
 
+_EXACT_INT = 1 << 53  # ints within this float() exactly: str(int(float(v))) == str(v)
+
+
 def canonical(value) -> str:
     """One spelling per class: bools and integral numbers as ints, then text."""
+    kind = type(value)  # fast paths for the JSON types; the same strings as the checks below
+    if kind is str:
+        return value
+    if kind is int and -_EXACT_INT <= value <= _EXACT_INT:
+        return str(value)
+    if kind is float:
+        return str(int(value)) if value.is_integer() else str(value)
     if isinstance(value, bool | np.bool_):
         return str(int(value))
     if isinstance(value, int | float | np.integer | np.floating) and float(value).is_integer():
