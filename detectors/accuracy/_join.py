@@ -126,11 +126,18 @@ class LabelJoin:
     def expire(self, now_ts: float) -> int:
         """Drop entries older than the TTL at event time ``now_ts``; return how many."""
         cutoff = now_ts - self.ttl_s
-        dropped = _pop_older(self._predictions, cutoff, _first)
-        self.counters["predictions_unlabeled_expired"] += dropped
-        unknown = _pop_older(self._labels, cutoff, lambda e: e["ts"])
-        self.counters["unknown_expired"] += unknown
-        _pop_older(self._joined, cutoff, float)
+        # Each table is looked at only when its oldest entry is past the cutoff (mostly none
+        # is: this runs once per label).
+        held, labels, joined = self._predictions, self._labels, self._joined
+        dropped = unknown = 0
+        if held and float(next(iter(held.values()))[0]) < cutoff:
+            dropped = _pop_older(held, cutoff, _first)
+            self.counters["predictions_unlabeled_expired"] += dropped
+        if labels and float(next(iter(labels.values()))["ts"]) < cutoff:
+            unknown = _pop_older(labels, cutoff, _ts)
+            self.counters["unknown_expired"] += unknown
+        if joined and float(next(iter(joined.values()))) < cutoff:
+            _pop_older(joined, cutoff, float)
         return dropped + unknown
 
     @property
@@ -176,6 +183,10 @@ def _held(event: dict) -> tuple:
 
 def _first(held: tuple):
     return held[0]
+
+
+def _ts(event: dict):
+    return event["ts"]
 
 
 def _pop_older(table: dict, cutoff: float, ts_of) -> int:
