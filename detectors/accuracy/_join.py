@@ -4,7 +4,8 @@ from __future__ import annotations
 
 __all__ = ["LabelJoin"]
 
-# What the join keeps of a held prediction (besides its id): all it reads when joining.
+# What the join keeps of a held prediction (besides its id): all it reads when joining, as a
+# tuple in this order (a tuple costs less time and memory than a dict per held prediction).
 _PREDICTION_KEYS = ("ts", "prediction", "score", "model", "model_version")
 _COUNTERS = ("predictions", "labels", "joined", "label_before_prediction", "duplicate_label",
              "duplicate_prediction", "missing_id", "label_too_late", "unknown_expired",
@@ -24,7 +25,7 @@ class LabelJoin:
         if ttl_s <= 0 or max_pending < 1:
             raise ValueError("ttl_s must be > 0 and max_pending >= 1")
         self.ttl_s, self.max_pending = float(ttl_s), max_pending
-        self._predictions: dict[str, dict] = {}
+        self._predictions: dict[str, tuple] = {}  # id -> values of _PREDICTION_KEYS
         self._labels: dict[str, dict] = {}
         self._joined: dict[str, float] = {}  # id -> prediction ts, for duplicate labels
         self.counters = dict.fromkeys(_COUNTERS, 0)
@@ -42,9 +43,34 @@ class LabelJoin:
         label = self._labels.pop(pid, None)
         if label is not None:
             self.counters["label_before_prediction"] += 1
-            return self._join(pid, event, label)
-        self._put(self._predictions, pid, event)
+            return self._join(pid, _held(event), label)
+        self._put(self._predictions, pid, _held(event))
         return None
+
+    def add_predictions(self, events: list[dict], model: str) -> None:
+        """:meth:`add_prediction` of ``{prediction_id, ts, prediction, score, model,
+        model_version}`` (``model`` given, the rest from each event) for a run of events no
+        waiting label belongs to (see :meth:`label_waiting`), so none joins."""
+        counters, held, joined = self.counters, self._predictions, self._joined
+        counters["predictions"] += len(events)
+        for event in events:
+            get = event.get
+            pid = get("prediction_id")
+            if pid is None:
+                counters["missing_id"] += 1
+            elif pid in held or pid in joined:
+                counters["duplicate_prediction"] += 1
+            else:
+                held[pid] = (event["ts"], get("prediction"), get("score"), model,
+                             get("model_version"))
+                if len(held) > self.max_pending:
+                    del held[next(iter(held))]
+                    counters["evicted_overflow"] += 1
+
+    @property
+    def labels_waiting(self) -> bool:
+        """Whether any label waits for its prediction."""
+        return bool(self._labels)
 
     def label_waiting(self, pid: str | None) -> bool:
         """Whether a label for ``pid`` waits for its prediction (adding it would join)."""
@@ -66,18 +92,17 @@ class LabelJoin:
             return None
         return self._join(pid, prediction, event)
 
-    def _join(self, pid: str, prediction: dict, label: dict) -> dict | None:
-        ts_pred, ts_label = float(prediction["ts"]), float(label["ts"])
+    def _join(self, pid: str, prediction: tuple, label: dict) -> dict | None:
+        ts, value, score, model, version = prediction
+        ts_pred, ts_label = float(ts), float(label["ts"])
         if ts_label - ts_pred > self.ttl_s:
             self.counters["label_too_late"] += 1
             return None
         self._put(self._joined, pid, ts_pred)
         self.counters["joined"] += 1
-        return {"prediction_id": pid, "model": prediction.get("model"),
-                "model_version": prediction.get("model_version"),
-                "prediction": prediction.get("prediction"), "label": label.get("label"),
-                "score": prediction.get("score"), "ts_pred": ts_pred, "ts_label": ts_label,
-                "latency_s": ts_label - ts_pred}
+        return {"prediction_id": pid, "model": model, "model_version": version,
+                "prediction": value, "label": label.get("label"), "score": score,
+                "ts_pred": ts_pred, "ts_label": ts_label, "latency_s": ts_label - ts_pred}
 
     def _put(self, table: dict, pid: str, value) -> None:
         table[pid] = value
@@ -89,7 +114,7 @@ class LabelJoin:
         """Hold a prediction restored from storage (not counted again as a new prediction)."""
         pid = event.get("prediction_id")
         if pid is not None and pid not in self._joined:
-            self._put(self._predictions, pid, event)
+            self._put(self._predictions, pid, _held(event))
 
     def without_pending(self) -> LabelJoin:
         """A copy with the counters but none of the held entries (for compact snapshots; the
@@ -101,11 +126,18 @@ class LabelJoin:
     def expire(self, now_ts: float) -> int:
         """Drop entries older than the TTL at event time ``now_ts``; return how many."""
         cutoff = now_ts - self.ttl_s
-        dropped = _pop_older(self._predictions, cutoff, lambda e: e["ts"])
-        self.counters["predictions_unlabeled_expired"] += dropped
-        unknown = _pop_older(self._labels, cutoff, lambda e: e["ts"])
-        self.counters["unknown_expired"] += unknown
-        _pop_older(self._joined, cutoff, float)
+        # Each table is looked at only when its oldest entry is past the cutoff (mostly none
+        # is: this runs once per label).
+        held, labels, joined = self._predictions, self._labels, self._joined
+        dropped = unknown = 0
+        if held and float(next(iter(held.values()))[0]) < cutoff:
+            dropped = _pop_older(held, cutoff, _first)
+            self.counters["predictions_unlabeled_expired"] += dropped
+        if labels and float(next(iter(labels.values()))["ts"]) < cutoff:
+            unknown = _pop_older(labels, cutoff, _ts)
+            self.counters["unknown_expired"] += unknown
+        if joined and float(next(iter(joined.values()))) < cutoff:
+            _pop_older(joined, cutoff, float)
         return dropped + unknown
 
     @property
@@ -122,7 +154,7 @@ class LabelJoin:
             "ttl_s": self.ttl_s, "max_pending": self.max_pending,
             "counters": dict(self.counters),
             "predictions": {"ids": list(self._predictions),
-                            **{k: [p.get(k) for p in preds] for k in _PREDICTION_KEYS}},
+                            **{k: [p[i] for p in preds] for i, k in enumerate(_PREDICTION_KEYS)}},
             "labels": {"ids": list(self._labels), "ts": [e["ts"] for e in labels],
                        "label": [e.get("label") for e in labels]},
             "joined": {"ids": list(self._joined), "ts": list(self._joined.values())},
@@ -135,13 +167,26 @@ class LabelJoin:
         preds = state["predictions"]
         columns = [preds[k] for k in _PREDICTION_KEYS]
         for pid, *values in zip(preds["ids"], *columns, strict=True):
-            out._predictions[pid] = {"prediction_id": pid, **dict(zip(_PREDICTION_KEYS, values,
-                                                                       strict=True))}
+            out._predictions[pid] = tuple(values)
         labels = state["labels"]
         for pid, ts, label in zip(labels["ids"], labels["ts"], labels["label"], strict=True):
             out._labels[pid] = {"prediction_id": pid, "ts": ts, "label": label}
         out._joined = dict(zip(state["joined"]["ids"], state["joined"]["ts"], strict=True))
         return out
+
+
+def _held(event: dict) -> tuple:
+    """What the join holds of a prediction event: its values of ``_PREDICTION_KEYS``."""
+    get = event.get
+    return (get("ts"), get("prediction"), get("score"), get("model"), get("model_version"))
+
+
+def _first(held: tuple):
+    return held[0]
+
+
+def _ts(event: dict):
+    return event["ts"]
 
 
 def _pop_older(table: dict, cutoff: float, ts_of) -> int:

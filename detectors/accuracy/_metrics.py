@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from itertools import starmap
+from operator import and_, eq
 
 import numpy as np
 
@@ -12,8 +13,18 @@ __all__ = ["AccuracyWindow", "canonical"]
 _POSITIVE = ("1", "true", "yes", "positive", "pos")
 
 
+_EXACT_INT = 1 << 53  # ints within this float() exactly: str(int(float(v))) == str(v)
+
+
 def canonical(value) -> str:
     """One spelling per class: bools and integral numbers as ints, then text."""
+    kind = type(value)  # fast paths for the JSON types; the same strings as the checks below
+    if kind is str:
+        return value
+    if kind is int and -_EXACT_INT <= value <= _EXACT_INT:
+        return str(value)
+    if kind is float:
+        return str(int(value)) if value.is_integer() else str(value)
     if isinstance(value, bool | np.bool_):
         return str(int(value))
     if isinstance(value, int | float | np.integer | np.floating) and float(value).is_integer():
@@ -70,10 +81,11 @@ class AccuracyWindow:
         if self.task:
             return self.task
         values = self.y_true + self.y_pred
-        if any(isinstance(v, str | bool) for v in values):
+        # isinstance(v, str | bool) of any value, asked once per type present (C-speed maps)
+        if any(issubclass(kind, str | bool) for kind in set(map(type, values))):
             return "classification"
-        integral = all(float(v).is_integer() for v in values)
-        few = len({canonical(v) for v in values}) <= self.max_classes
+        integral = all(map(float.is_integer, map(float, values)))
+        few = len(set(map(canonical, values))) <= self.max_classes
         return "classification" if integral and few else "regression"
 
     def metrics(self) -> dict:
@@ -92,10 +104,10 @@ class AccuracyWindow:
         return out
 
     def _classification(self) -> dict:
-        yt = [canonical(v) for v in self.y_true]
-        yp = [canonical(v) for v in self.y_pred]
+        yt = list(map(canonical, self.y_true))
+        yp = list(map(canonical, self.y_pred))
         classes = sorted(set(yt) | set(yp))
-        out = {"accuracy": sum(a == b for a, b in zip(yt, yp, strict=True)) / len(yt)}
+        out = {"accuracy": sum(starmap(eq, zip(yt, yp, strict=True))) / len(yt)}
         if len(classes) <= 2:
             pos = self._positive(yt, classes)
             out.update(zip(("precision", "recall", "f1"), _prf(yt, yp, pos), strict=True))
@@ -114,11 +126,14 @@ class AccuracyWindow:
         return min(reversed(classes), key=yt.count)  # minority class; ties: the last sorted
 
     def _score_metrics(self, yt: list[str], pos: str) -> dict:
-        scores = [_positive_score(s, pos) for s in self.scores]
-        if any(s is None for s in scores):
-            return {}
+        if set(map(type, self.scores)) == {float}:  # float(s) is s: nothing to convert
+            scores = self.scores
+        else:
+            scores = [_positive_score(s, pos) for s in self.scores]
+            if any(s is None for s in scores):
+                return {}
         p = np.clip(np.asarray(scores, float), 1e-15, 1 - 1e-15)
-        y = np.asarray([c == pos for c in yt], float)
+        y = np.asarray(list(map(pos.__eq__, yt)), float)
         out = {"logloss": float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))}
         if 0 < y.sum() < len(y):
             out["auc"] = _auc(y, p)
@@ -132,12 +147,15 @@ def _positive_score(score, pos: str) -> float | None:
     return None if score is None else float(score)
 
 
-def _prf(yt: Iterable[str], yp: Iterable[str], c: str) -> tuple[float, float, float]:
+def _prf(yt: list[str], yp: list[str], c: str) -> tuple[float, float, float]:
     """Precision, recall and F1 of class ``c`` (0 where undefined, as sklearn)."""
-    pairs = list(zip(yt, yp, strict=True))
-    tp = sum(a == c and b == c for a, b in pairs)
-    fp = sum(a != c and b == c for a, b in pairs)
-    fn = sum(a == c and b != c for a, b in pairs)
+    # class values are canonical strings: c.__eq__ answers True or False for each
+    true_c, pred_c = list(map(c.__eq__, yt)), list(map(c.__eq__, yp))
+    if len(true_c) != len(pred_c):
+        raise ValueError("yt and yp differ in length")
+    tp = sum(map(and_, true_c, pred_c))
+    fp = sum(pred_c) - tp
+    fn = sum(true_c) - tp
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0

@@ -199,8 +199,10 @@ class ModelMonitor:
             return [r for r in map(self.observe_prediction, events) if r]
         out: list[list[dict[str, Any]]] = []
         i, n = 0, len(events)
+        raw_versions = [e.get("model_version") for e in events]
         while i < n:
-            version = str(events[i].get("model_version") or "")
+            raw = raw_versions[i]
+            version = str(raw or "")
             state = self.versions.get(version)
             if state is None or state.profile is None:
                 records = self.observe_prediction(events[i])
@@ -210,9 +212,14 @@ class ModelMonitor:
                 continue
             room = min(self.window_events - state.window.n,
                        self.burst_events - state.window.n % self.burst_events, n - i)
-            j = i + 1
-            while j < i + room and str(events[j].get("model_version") or "") == version:
-                j += 1
+            end = i + room
+            if (raw is None or type(raw) is str) and \
+                    raw_versions[i + 1:end].count(raw) == end - i - 1:
+                j = end  # the common case, at C speed: the run shares the first's version
+            else:
+                j = i + 1
+                while j < end and str(raw_versions[j] or "") == version:
+                    j += 1
             i = self._bulk(events, i, j, version, state, out)
         return out
 
@@ -221,19 +228,20 @@ class ModelMonitor:
         """Events ``i..j`` (one version, no boundary before the last): join each, add all to
         the window; stop after an event whose label was waiting (it goes alone). Returns where
         the next run starts."""
-        waiting = self.join.label_waiting
-        for k in range(i, j):
-            e = events[k]
-            if e.get("latency_ms") is not None or waiting(e.get("prediction_id")):
-                j = k
-                break
+        if self.join.labels_waiting:
+            waiting = self.join.label_waiting
+            for k in range(i, j):
+                e = events[k]
+                if e.get("latency_ms") is not None or waiting(e.get("prediction_id")):
+                    j = k
+                    break
+        else:
+            latencies = [e.get("latency_ms") for e in events[i:j]]
+            if latencies.count(None) != j - i:
+                j = i + next(k for k, v in enumerate(latencies) if v is not None)
         if j > i:
             run = events[i:j]
-            join, model = self.join.add_prediction, self.model
-            for e in run:  # no label waits for these: nothing joins
-                join({"prediction_id": e.get("prediction_id"), "ts": e["ts"],
-                      "prediction": e.get("prediction"), "score": e.get("score"),
-                      "model": model, "model_version": e.get("model_version")})
+            self.join.add_predictions(run, self.model)  # no label waits for these: none joins
             stamps = [float(e["ts"]) for e in run]
             low, high = min(stamps), max(stamps)
             self.last_ts = max(self.last_ts, high)

@@ -2,7 +2,7 @@
 
 Events added one at a time go into a row chunk (their feature dicts as they came). A run of
 events added together (:meth:`Window.extend`, the worker's batches) becomes a column chunk when
-its rows share one key order: one numpy array per feature whose values are all numbers, the
+its rows share one set of keys: one numpy array per feature whose values are all numbers, the
 values as they came otherwise. Reading a column concatenates its chunks; the results are those
 of reading the rows one by one (a test compares both on mixed, missing and odd values).
 """
@@ -10,6 +10,7 @@ of reading the rows one by one (a test compares both on mixed, missing and odd v
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import numpy as np
 __all__ = ["Window", "numeric_values"]
 
 _NUMBER_KINDS = "iuf"
+_FLOAT_ONLY = {float}
 
 
 class _Rows:
@@ -76,22 +78,34 @@ class _Columns:
 def _as_array(column: tuple[Any, ...]) -> Any:
     """An int64/float64 array when every value is a number of one type (no bool, no None, not
     ints among floats), else the values as they came: reading back gives the same objects."""
+    types = set(map(type, column))
+    if types == _FLOAT_ONLY:  # the common case: np.fromiter skips np.array's type discovery
+        return np.fromiter(column, np.float64, len(column))
     try:
         array = np.array(column)
     except (OverflowError, ValueError):
         return list(column)
-    if array.dtype.kind not in _NUMBER_KINDS or (
-            array.dtype.kind == "f" and int in set(map(type, column))):
+    if array.dtype.kind not in _NUMBER_KINDS or (array.dtype.kind == "f" and int in types):
         return list(column)
     return array
 
 
 def _columns(rows: list[dict[str, Any]]) -> _Columns | None:
-    """A column chunk of ``rows`` when they all share the first row's keys in order."""
+    """A column chunk of ``rows`` when they all have the first row's keys (in any order: a
+    chunk's names are its first row's, as they would be for a row chunk)."""
     names = tuple(rows[0])
-    if not names or not all(map(names.__eq__, map(tuple, rows))):
+    width = len(names)
+    if width < 2:  # itemgetter of one name returns the value, not a 1-tuple
+        if not names or not all(map(names.__eq__, map(tuple, rows))):
+            return None
+        return _Columns(names, list(zip(*map(dict.values, rows), strict=True)), len(rows))
+    if not all(map(width.__eq__, map(len, rows))):
         return None
-    return _Columns(names, list(zip(*map(dict.values, rows), strict=True)), len(rows))
+    try:
+        table = list(map(itemgetter(*names), rows))
+    except KeyError:
+        return None
+    return _Columns(names, list(zip(*table, strict=True)), len(rows))
 
 
 class Window:
@@ -151,18 +165,25 @@ class Window:
 
     def tail_matrix(self, last: int, names: list[str]) -> np.ndarray:
         """The last ``last`` events x ``names``, as floats (NaN: missing, not a number)."""
-        columns = []
-        for name in names:
-            parts, need = [], last
-            for chunk in reversed(self.chunks):
-                if need <= 0:
-                    break
-                parts.append(chunk.numeric(name, min(need, len(chunk))))
-                need -= len(chunk)
-            columns.append(np.concatenate(parts[::-1]) if parts else np.empty(0))
-        if not columns:
-            return np.empty((min(last, self.n), 0))
-        return np.ascontiguousarray(np.column_stack(columns), dtype=np.float64)
+        spans = []  # (chunk, rows taken from its end), newest first
+        need = last
+        for chunk in reversed(self.chunks):
+            if need <= 0:
+                break
+            spans.append((chunk, min(need, len(chunk))))
+            need -= len(chunk)
+        out = np.empty((sum(take for _, take in spans), len(names)))
+        end = out.shape[0]
+        for chunk, take in spans:  # each column written straight into the matrix
+            part = out[end - take:end]
+            arrays = chunk.columns if isinstance(chunk, _Columns) else {}
+            for j, name in enumerate(names):
+                column = arrays.get(name)
+                # an array column is cast on assignment, as astype(float64) would
+                part[:, j] = column[-take:] if isinstance(column, np.ndarray) else \
+                    chunk.numeric(name, take)
+            end -= take
+        return out
 
     @property
     def columns(self) -> dict[str, list[Any]]:
