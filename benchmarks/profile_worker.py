@@ -43,9 +43,11 @@ def _messages(n: int, per_message: int = 500) -> list[tuple[str, int, int, bytes
             for k, b in enumerate(range(0, n, per_message))]
 
 
-def stage_costs(n: int = 100_000, batch: int = 10, profile: cProfile.Profile | None = None
-                ) -> dict[str, Any]:  # fmt: skip
-    """CPU microseconds per prediction by stage (see the module docstring)."""
+def stage_costs(n: int = 100_000, batch: int = 10, profile: cProfile.Profile | None = None,
+                dsn: str | None = None, database: str | None = None) -> dict[str, Any]:
+    """CPU microseconds per prediction by stage (see the module docstring). The rows go to a
+    throwaway chDB store, or to ``dsn``/``database`` (chDB opens one path per process: a
+    caller that has one open passes it)."""
     from sinks.clickhouse import ClickHouseStore, tables
     from streams.worker import Worker, tune_gc
     from tripwire.app import worker_config
@@ -54,7 +56,7 @@ def stage_costs(n: int = 100_000, batch: int = 10, profile: cProfile.Profile | N
     messages = _messages(n)
     folder = tempfile.mkdtemp(prefix="tripwire-profile-")
     try:
-        store = ClickHouseStore(f"chdb://{folder}/db")
+        store = ClickHouseStore(dsn or f"chdb://{folder}/db", database=database)
         store.migrate()
         worker = Worker(worker_config(Settings()))
         tune_gc()
@@ -78,7 +80,8 @@ def stage_costs(n: int = 100_000, batch: int = 10, profile: cProfile.Profile | N
                 spent[stage] += took
         if profile is not None:
             profile.disable()
-        store.close()
+        if dsn is None:  # ours; a caller's store stays open for the caller
+            store.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     out: dict[str, Any] = {k: round(v / n * 1e6, 2) for k, v in spent.items()}

@@ -8,9 +8,9 @@ import pstats
 from benchmarks.profile_worker import stage_costs
 
 
-def test_stage_costs_cover_every_stage_and_add_up():
+def test_stage_costs_cover_every_stage_and_add_up(chdb_path):
     profile = cProfile.Profile()
-    result = stage_costs(2_000, profile=profile)
+    result = stage_costs(2_000, profile=profile, dsn=chdb_path, database="profile_worker")
     costs = result["cpu_us_per_prediction"]
     assert result["predictions"] == 2_000
     assert set(costs) == {"decode", "admit", "monitor", "store", "total"}
