@@ -12,7 +12,6 @@ A window with no rows at all raises ValueError.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from numbers import Real
@@ -94,24 +93,11 @@ def _numeric(p: NumericProfile, current, method: str) -> tuple[float, float, flo
     return _numeric_stat(p, cur, method), missing, int(outside) / n, n
 
 
-# cum / cum[-1] of each numeric profile in use (computed once, not once per window); weak
-# keys: an entry goes with its profile.
-_CDFS: weakref.WeakKeyDictionary[NumericProfile, np.ndarray] = weakref.WeakKeyDictionary()
-
-
-def _cdf(p: NumericProfile) -> np.ndarray:
-    cdf = _CDFS.get(p)
-    if cdf is None:
-        cum = p.cum
-        cdf = _CDFS[p] = cum / cum[-1]
-    return cdf
-
-
 def _numeric_stat(p: NumericProfile, cur: np.ndarray, method: str) -> float:
     if method == "wasserstein":
-        return _stats.wasserstein_norm(p.values, p.cum, p.std, cur, _cdf(p))
+        return _stats.wasserstein_norm(p.values, p.cum, p.std, cur, p.cdf)
     if method == "ks":
-        return _stats.ks_pvalue(p.values, p.cum, p.n, cur, _cdf(p))
+        return _stats.ks_pvalue(p.values, p.cum, p.n, cur, p.cdf)
     if p.n_unique > _stats.BINNED_MIN_UNIQUE:
         ref, now = _stats.binned_percents(p.values, p.cum, p.min, p.max, p.n, cur)
     else:

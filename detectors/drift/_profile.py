@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -68,6 +69,13 @@ class NumericProfile(ColumnProfile):
     def counts(self) -> np.ndarray:
         """Count of each value in ``values``."""
         return np.diff(self.cum)
+
+    @cached_property
+    def cdf(self) -> np.ndarray:
+        """``cum / cum[-1]``: the reference CDF after each support value (computed once per
+        profile; every window's statistic reads it)."""
+        cum = self.cum
+        return cum / cum[-1]
 
     def to_state(self) -> dict:
         """Plain-data form (arrays stay numpy); :meth:`from_state` rebuilds an equal profile."""
