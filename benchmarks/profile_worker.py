@@ -1,14 +1,13 @@
 """Where a worker's CPU goes per prediction, in one process, without Kafka or Faust.
 
-The batch path of ``streams.worker.Worker.handle`` on ``n`` predictions with 20 numeric
-features, sent as the SDK sends them (JSON arrays of 500 events, as in ``bench ingest``)
-and taken 10 messages at a time: decode and validation (``Ingestor.process`` and the rows
-it shapes), the offset filter, the monitor (drift windows, label join, accuracy, CBPE,
-``drift.burst``), and the raw-event insert into a throwaway chDB store (the JSON encoding in
-Python and the engine's own work, which runs in this process as it does in the worker).
+``streams.worker.Worker.handle`` itself on ``n`` predictions with 20 numeric features, sent
+as the SDK sends them (JSON arrays of 500 events, as in ``bench ingest``) and taken 10
+messages at a time, storing into a throwaway chDB store: decode and validation, the offset
+filter, the monitor (drift windows, label join, accuracy, CBPE, ``drift.burst``) and the
+store inserts, by the worker's own per-stage counters (the same ones ``bench ingest``
+reports), plus the rest of the process's CPU (chDB's own threads, GC).
 
-Prints the CPU microseconds per prediction of each stage (this process's CPU time, all
-threads: the engine parses and writes in its own threads), then, with ``--profile``, the
+Prints the CPU microseconds per prediction of each stage, then, with ``--profile``, the
 functions that take the most time under cProfile (which slows Python code ~2x, not the
 engine's). Run: ``python -m benchmarks.profile_worker [n] [--profile] [--top K]``.
 """
@@ -16,6 +15,7 @@ engine's). Run: ``python -m benchmarks.profile_worker [n] [--profile] [--top K]`
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import pstats
 import random
@@ -45,10 +45,12 @@ def _messages(n: int, per_message: int = 500) -> list[tuple[str, int, int, bytes
 
 def stage_costs(n: int = 100_000, batch: int = 10, profile: cProfile.Profile | None = None,
                 dsn: str | None = None, database: str | None = None) -> dict[str, Any]:
-    """CPU microseconds per prediction by stage (see the module docstring). The rows go to a
-    throwaway chDB store, or to ``dsn``/``database`` (chDB opens one path per process: a
-    caller that has one open passes it)."""
-    from sinks.clickhouse import ClickHouseStore, tables
+    """CPU microseconds per prediction by stage (see the module docstring), as the worker
+    counts them itself (``Worker.cpu_seconds``) while ``Worker.handle`` takes the batches;
+    ``engine and rest`` is the process's other CPU time over the same span (chDB's own
+    threads, GC). The rows go to a throwaway chDB store, or to ``dsn``/``database`` (chDB
+    opens one path per process: a caller that has one open passes it)."""
+    from sinks.clickhouse import ClickHouseStore
     from streams.worker import Worker, tune_gc
     from tripwire.app import worker_config
     from tripwire.settings import Settings
@@ -59,33 +61,31 @@ def stage_costs(n: int = 100_000, batch: int = 10, profile: cProfile.Profile | N
         store = ClickHouseStore(dsn or f"chdb://{folder}/db", database=database)
         store.migrate()
         worker = Worker(worker_config(Settings()))
+        worker.use_store(store)
+        worker.ready.set()
         tune_gc()
-        spent = dict.fromkeys(("decode", "admit", "monitor", "store"), 0.0)
-        clock = time.process_time
+
+        async def run() -> None:
+            for b in range(0, len(messages), batch):
+                await worker.handle(messages[b:b + batch])
+
+        started = time.process_time()
         if profile is not None:
             profile.enable()
-        for b in range(0, len(messages), batch):
-            t0 = clock()
-            result = worker.ingestor.process(messages[b:b + batch])
-            rows = result.records()
-            t1 = clock()
-            fresh = worker._admitted(result)
-            t2 = clock()
-            worker.monitor.observe(fresh)
-            worker.tracker.settle()
-            t3 = clock()
-            store.insert(tables.predictions.TABLE, rows[tables.predictions.TABLE])
-            t4 = clock()
-            for stage, took in zip(spent, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
-                spent[stage] += took
+        asyncio.run(run())
         if profile is not None:
             profile.disable()
+        total = time.process_time() - started
         if dsn is None:  # ours; a caller's store stays open for the caller
             store.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    out: dict[str, Any] = {k: round(v / n * 1e6, 2) for k, v in spent.items()}
-    out["total"] = round(sum(spent.values()) / n * 1e6, 2)
+    spent = worker.cpu_seconds()
+    stages = {"decode": spent["decode_enrich"], "admit": spent["admit"],
+              "monitor": spent["monitor"], "store": spent["store"]}
+    stages["engine and rest"] = total - sum(stages.values())
+    out: dict[str, Any] = {k: round(v / n * 1e6, 2) for k, v in stages.items()}
+    out["total"] = round(total / n * 1e6, 2)
     return {"predictions": n, "features": 20, "cpu_us_per_prediction": out}
 
 

@@ -13,7 +13,7 @@ def test_stage_costs_cover_every_stage_and_add_up(chdb_path):
     result = stage_costs(2_000, profile=profile, dsn=chdb_path, database="profile_worker")
     costs = result["cpu_us_per_prediction"]
     assert result["predictions"] == 2_000
-    assert set(costs) == {"decode", "admit", "monitor", "store", "total"}
+    assert set(costs) == {"decode", "admit", "monitor", "store", "engine and rest", "total"}
     assert all(costs[k] > 0 for k in ("decode", "monitor", "store"))
     assert abs(sum(v for k, v in costs.items() if k != "total") - costs["total"]) < 0.05
     # the profile saw the worker's own code, not only the harness
