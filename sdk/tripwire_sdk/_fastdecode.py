@@ -27,24 +27,23 @@ from typing import Annotated, Any, Literal, Optional, Union
 from ._schema import _TS_MAX, NAME_MAX, Limits
 from ._validate import _OVERHEAD, _PER_FIELD
 
-try:  # optional: the worker has them, an application emitting events need not
-    import msgspec
-    import orjson
-    from msgspec import Meta
-except ImportError:  # pragma: no cover - depends on the environment
-    msgspec = orjson = None  # type: ignore[assignment]
-
 # The field types below are run-time objects handed to msgspec, spelled with Union/Optional
 # so that they evaluate on every Python the SDK supports (3.9+).
-Decoder = tuple[Callable[[bytes], list], type]
+Decoder = tuple[Callable[[bytes], list], type, tuple[type[BaseException], ...]]
 
 
 @lru_cache(maxsize=8)
 def _decoder(limits: Limits) -> Decoder | None:
-    """A decoder of ``[prediction | label, ...]`` under ``limits`` and the prediction type
-    it yields (None without msgspec and orjson). Integers are held to int64 (the rules allow up to
-    2**63; that one value beyond int64 takes the general path)."""
-    if msgspec is None:
+    """A decoder of ``[prediction | label, ...]`` under ``limits``, the prediction type it
+    yields and the errors it raises for a message that is not plain (None without msgspec
+    and orjson). Integers are held to int64 (the rules allow up to 2**63; that one value
+    beyond int64 takes the general path). msgspec is imported here, on the first decode:
+    an application that only emits events never pays for it."""
+    try:  # optional: the worker has them, an application emitting events need not
+        import msgspec
+        import orjson
+        from msgspec import Meta
+    except ImportError:  # pragma: no cover - depends on the environment
         return None
     name = Annotated[str, Meta(min_length=1, max_length=NAME_MAX)]
     integer = Annotated[int, Meta(ge=-(2**63), le=2**63 - 1)]
@@ -71,7 +70,8 @@ def _decoder(limits: Limits) -> Decoder | None:
                   ("label", value), *optional],
         tag_field="type", tag="label", gc=False)
     events = list[Union[prediction, label]]  # type: ignore[valid-type]  # noqa: UP007
-    return (lambda data: msgspec.convert(orjson.loads(data), events)), prediction
+    return ((lambda data: msgspec.convert(orjson.loads(data), events)), prediction,
+            (msgspec.MsgspecError, orjson.JSONDecodeError, RecursionError))
 
 
 def fast_events(data: bytes, limits: Limits) -> list[dict[str, Any]] | None:
@@ -83,10 +83,10 @@ def fast_events(data: bytes, limits: Limits) -> list[dict[str, Any]] | None:
     found = _decoder(limits)
     if found is None:
         return None
-    decode, prediction = found
+    decode, prediction, not_plain = found
     try:
         items: list[Any] = decode(data)
-    except (msgspec.MsgspecError, orjson.JSONDecodeError, RecursionError):  # not plain: no guess
+    except not_plain:  # bad JSON or not a plain event: no guess
         return None
     if len(items) > limits.max_batch_events:
         return None
