@@ -6,7 +6,10 @@ with the broker connected), ``ingest_events_per_s`` (first send → last event s
 worker), and ``raw_consume_events_per_s`` (plain aiokafka consume + JSON decode of the same
 messages: the ceiling of any Python Kafka consumer on this machine, measured in the same run).
 The SDK's sending thread, the broker and the worker share this machine's cores during that
-measurement; ``worker_drain_events_per_s`` and ``worker_cpu_us_per_event`` isolate the worker:
+measurement: ``ingest_cpu_us_per_event_by_process`` gives each one's CPU per event over it
+(``sdk``: this process, the timed calls and the sending thread) and ``ingest_cores_busy``
+their sum over the wall time, so the sum per event bounds the rate the cores allow;
+``worker_drain_events_per_s`` and ``worker_cpu_us_per_event`` isolate the worker:
 a second batch of the same size is produced while the worker is paused (SIGSTOP), then timed
 from SIGCONT until the worker has stored all of it, with the worker's CPU time (/proc) over
 that span; ``..._by_stage`` splits that CPU: the batch stages the worker itself counts
@@ -104,10 +107,17 @@ class _Run:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def _worker_cpu_s(self) -> float:
-        pid = self.stack.children["worker"].pid
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _cpu_s(self.stack.children["worker"].pid)
+
+    def cpu_by_process(self) -> dict[str, float]:
+        """CPU seconds so far of each process sharing the machine in an end-to-end run: this
+        one (the SDK's calls and its sending thread), the embedded broker, the worker."""
+        out = {"sdk": _cpu_s(os.getpid())}
+        broker = self.stack.broker.process if self.stack.broker else None
+        if broker is not None:
+            out["broker"] = _cpu_s(broker.pid)
+        out["worker"] = self._worker_cpu_s()
+        return out
 
     def _thread_cpu_s(self) -> dict[str, float]:
         """The worker's CPU seconds by thread group: its main thread (the event loop, where
@@ -169,6 +179,13 @@ class _Run:
         return n / (done - started), total / n * 1e6
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process, all its threads (/proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _features(rng: random.Random, shift: float) -> dict[str, float]:
     return {f"f{j:02d}": round(rng.gauss(shift if j < 5 else 0.0, 1.0), 4) for j in range(20)}
 
@@ -199,12 +216,14 @@ def bench_ingest(n: int = 200_000, timeout: float = 600) -> dict[str, Any]:
         for i in range(2000):  # warm up the connection; not timed, not counted
             emitter.prediction("warmup", payloads[i % 4096], 0, event_id=f"w{i}")
         emitter.flush(30)
+        cpu_before = run.cpu_by_process()
         started = time.monotonic()
         laps = time_calls(lambda i: emitter.prediction(
             "bench-model", payloads[i % 4096], i % 2, score=0.5, model_version="v1",
             event_id=f"e{i}", ts=t0 + i / 1000), n)
         emitter.flush(120)
         done = run.wait_stored("predictions", n + 2000, timeout)
+        by_process = {k: v - cpu_before[k] for k, v in run.cpu_by_process().items()}
         sent = emitter.stats
         raw = asyncio.run(_raw_consume(run.settings.bootstrap, names.PREDICTIONS))
 
@@ -221,6 +240,9 @@ def bench_ingest(n: int = 200_000, timeout: float = 600) -> dict[str, Any]:
     return {**memory, "events": n, "features": 20, "sdk_emit_p50_us": _pct(laps, 0.50),
             "sdk_emit_p99_us": _pct(laps, 0.99), "sdk_emit_max_us": _pct(laps, 1.0),
             "ingest_events_per_s": round(n / (done - started)),
+            "ingest_cpu_us_per_event_by_process": {k: round(v / n * 1e6, 1)
+                                                   for k, v in by_process.items()},
+            "ingest_cores_busy": round(sum(by_process.values()) / (done - started), 2),
             "raw_consume_events_per_s": round(raw), "sdk_sent": sent["sent"],
             "sdk_dropped": sent["dropped"], "worker_drain_events_per_s": round(drain),
             "worker_cpu_us_per_event": round(cpu_us, 1),
