@@ -55,6 +55,14 @@ def column_drift(
     Raises ValueError for a method not valid for the column's kind, a bad threshold, an empty
     window, or a non-numeric value in a numeric column.
     """
+    return ColumnDrift(column=profile.name, **_verdict(profile, current, method, threshold))
+
+
+def _verdict(
+    profile: ColumnProfile, current: Sequence | np.ndarray, method: str | None,
+    threshold: float | None,
+) -> dict:
+    """:func:`column_drift`'s fields after ``column``, in order, as a dict (``compare``'s entry)."""
     spec = resolve_method(profile.name, profile.kind, method, profile.default_method)
     thr = resolve_threshold(profile.name, spec, threshold)
     if isinstance(profile, NumericProfile):
@@ -63,17 +71,9 @@ def column_drift(
         stat, missing, unseen, n = _categorical(profile, current, spec.name)
     else:
         raise TypeError(f"not a column profile: {type(profile).__name__}")
-    return ColumnDrift(
-        column=profile.name,
-        kind=profile.kind,
-        method=spec.name,
-        statistic=stat,
-        threshold=thr,
-        drifted=spec.drifted(stat, thr),
-        missing_share=missing,
-        unseen_share=unseen,
-        n=n,
-    )
+    return {"kind": profile.kind, "method": spec.name, "statistic": stat, "threshold": thr,
+            "drifted": spec.drifted(stat, thr), "missing_share": missing,
+            "unseen_share": unseen, "n": n}
 
 
 def _empty(name: str) -> ValueError:
@@ -89,7 +89,7 @@ def _numeric(p: NumericProfile, current, method: str) -> tuple[float, float, flo
     missing = 1.0 - n / raw.size
     if n == 0:
         return float("nan"), missing, 0.0, 0
-    outside = np.searchsorted(cur, p.min, "left") + n - np.searchsorted(cur, p.max, "right")
+    outside = cur.searchsorted(p.min, "left") + n - cur.searchsorted(p.max, "right")
     return _numeric_stat(p, cur, method), missing, int(outside) / n, n
 
 
@@ -154,20 +154,13 @@ def compare(
         if name not in current:
             raise ValueError(f"column {name!r} is in the reference but not in the current window")
         opts = overrides.get(name, {})
-        results[name] = column_drift(
+        results[name] = _verdict(
             col, current[name], opts.get("method", method), opts.get("threshold", threshold)
         )
-    evaluated = [r for r in results.values() if r.n > 0]
-    n_drifted = sum(r.drifted for r in evaluated)
+    evaluated = [r for r in results.values() if r["n"] > 0]
+    n_drifted = sum(r["drifted"] for r in evaluated)
     drifted = bool(evaluated) and n_drifted / len(evaluated) >= drift_share
-    columns = {name: _entry(r) for name, r in results.items()}
-    return {"columns": columns, "dataset_drifted": drifted}
-
-
-def _entry(r: ColumnDrift) -> dict:
-    d = r.to_dict()
-    del d["column"]
-    return d
+    return {"columns": results, "dataset_drifted": drifted}
 
 
 def _check_overrides(
