@@ -26,6 +26,7 @@ ADWIN 82 ('age',)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -100,13 +101,29 @@ def window_means(
     profile: ReferenceProfile, current: Mapping[str, Sequence | np.ndarray]
 ) -> dict[str, float]:
     """Mean of the finite values of each numeric profile column in ``current`` (NaN if none)."""
-    out = {}
-    for name, col in profile.columns.items():
-        if col.kind == NUMERIC and name in current:
-            arr = numeric_array(name, current[name])
-            finite = arr[np.isfinite(arr)]
-            out[name] = float(finite.mean()) if finite.size else float("nan")
-    return out
+    names = [n for n, col in profile.columns.items() if col.kind == NUMERIC and n in current]
+    arrays = [numeric_array(name, current[name]) for name in names]
+    return {name: _finite_mean(arr) if total is None else total / arr.size
+            for name, arr, total in zip(names, arrays, _sums(arrays), strict=True)}
+
+
+def _sums(arrays: list[np.ndarray]) -> list[float | None]:
+    """Each array's sum when all have one size, as the rows of one 2-D array (a row reduction
+    is numpy's pairwise sum over the same contiguous values: bit for bit the 1-D ``sum``).
+
+    None for an array whose sum is not finite (a NaN or inf in it, or overflow), and for every
+    array when the sizes differ: the caller then takes the finite values one array at a time.
+    """
+    if not arrays or arrays[0].size == 0 or len({a.size for a in arrays}) > 1:
+        return [None] * len(arrays)
+    with np.errstate(over="ignore", invalid="ignore"):  # such a row is redone by the caller
+        sums = np.add.reduce(np.array(arrays), axis=1)
+    return [s if math.isfinite(s) else None for s in sums.tolist()]
+
+
+def _finite_mean(arr: np.ndarray) -> float:
+    finite = arr[np.isfinite(arr)]
+    return float(finite.mean()) if finite.size else float("nan")
 
 
 def window_statistics(result: Mapping) -> dict[str, float]:
