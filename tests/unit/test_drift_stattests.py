@@ -263,3 +263,19 @@ def test_window_summaries() -> None:
     assert math.isnan(window_means(profile, {"x": [None]})["x"])
     result = {"columns": {"x": {"statistic": 0.2}, "c": {"statistic": 0.1}}}
     assert window_statistics(result) == {"x": 0.2, "c": 0.1}
+
+
+def test_window_means_rows_match_one_column_means() -> None:
+    """Equal-length columns are summed as rows of one array: the same bits as each column's
+    own mean, whether a column is finite, holds NaN/inf, or overflows."""
+    rng = np.random.default_rng(3)
+    columns = {f"x{i}": rng.normal(0.0, 1.0, 1000) for i in range(5)}
+    columns["x1"][7], columns["x2"][9], columns["x3"][:] = np.nan, -np.inf, 1.7e308
+    profile = ReferenceProfile.from_columns({name: [0.0, 1.0] for name in columns})
+    expected = {name: repr(float(a[np.isfinite(a)].mean())) for name, a in columns.items()
+                if name != "x3"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # x3's own sum overflows
+        means = window_means(profile, columns)
+    assert {name: repr(m) for name, m in means.items() if name != "x3"} == expected
+    assert means["x3"] == math.inf
