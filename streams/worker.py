@@ -10,9 +10,11 @@ state already holds (a redelivery) is stored again, idempotently, but never re-c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import faust
@@ -30,6 +32,10 @@ from streams.reference import build_profile
 __all__ = ["Worker", "tune_gc"]
 
 log = logging.getLogger("tripwire.worker")
+
+# How long a checkpoint waits for the batches in flight before it gives up for this time
+# (the next one tries again; a partition's next owner catches up from the last checkpoint).
+QUIET_TIMEOUT_S = 5.0
 
 
 def _dumps(value: Any) -> bytes:
@@ -58,8 +64,14 @@ class Worker:
         # LLM enrichment (tokens, cost, groundedness, safety)
         self.cpu = {"decode_enrich": 0.0, "admit": 0.0, "monitor": 0.0}
         self.tracker = OffsetTracker()
+        self._open = asyncio.Event()  # cleared while a checkpoint takes its cut (``quiet``)
+        self._open.set()
+        self._in_flight = 0  # batches between the gate and their last output published
+        self._idle = asyncio.Event()
+        self._idle.set()
         self.checkpoints = Checkpointer(lambda: self.monitor, self.tracker, None,
-                                        lambda: self.store, self._catch_up, self.ready)
+                                        lambda: self.store, self._catch_up, self.ready,
+                                        self.quiet)
 
     def use_checkpoint_topic(self, kafka: KafkaSide) -> None:
         """Write checkpoints to (and restore them from) the broker, not only the store."""
@@ -110,12 +122,34 @@ class Worker:
         return {"model": model, "model_version": version, "columns": len(profile.columns)}
 
     async def handle(self, messages: list[Message]) -> None:
-        """Process one batch end to end; returns only when everything is stored.
+        """Process one batch end to end; returns only when everything is stored and
+        published.
 
         The raw-event inserts run in threads (chDB releases the GIL) while the monitor works
-        on the same batch here, so the two overlap on a multi-core machine."""
+        on the same batch here, so the two overlap on a multi-core machine. From the monitor
+        to the last output published the batch counts as in flight: a checkpoint waits for it
+        and holds new batches back while it takes its cut (:meth:`quiet`), so a saved state
+        never holds an output that was not published."""
         await self.ready.wait()
         await self.checkpoints.wait_restored({partition for _, partition, _, _ in messages})
+        async with self._flight():
+            await self._handle(messages)
+
+    @contextlib.asynccontextmanager
+    async def _flight(self) -> AsyncIterator[None]:
+        """Count the body as a batch in flight; wait first while a cut is being taken."""
+        while not self._open.is_set():
+            await self._open.wait()
+        self._in_flight += 1  # no await since the gate: a cut cannot start in between
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
+
+    async def _handle(self, messages: list[Message]) -> None:
         clock, cpu = time.thread_time, self.cpu
         started = clock()
         result = self.ingestor.process(messages)
@@ -145,6 +179,19 @@ class Worker:
             key = f"{topic}/{partition}"
             if offset > self.positions.get(key, -1):
                 self.positions[key] = offset
+
+    @contextlib.asynccontextmanager
+    async def quiet(self, timeout: float = QUIET_TIMEOUT_S) -> AsyncIterator[None]:
+        """Hold new batches back and wait until no batch is in flight: inside, the monitor's
+        state and the published outputs agree (a checkpoint's cut). Raises TimeoutError
+        (and lets batches go on) when the batches in flight take longer than ``timeout``
+        seconds, e.g. while the store is down and their writes are retried."""
+        self._open.clear()
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+            yield
+        finally:
+            self._open.set()
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU time of the batch path by stage, the store's inserts, and the whole process."""
@@ -201,9 +248,10 @@ class Worker:
                "latency_ms": verdict.latency_ms, "model": verdict.model}
         if self.sink is not None:
             await self._write(tables.llm_judgements.TABLE, [row])
-        outputs = self.monitor.observe_verdict(row)
-        if outputs:
-            await self.publish(outputs)
+        async with self._flight():
+            outputs = self.monitor.observe_verdict(row)
+            if outputs:
+                await self.publish(outputs)
         self.counters["verdicts"] = self.counters.get("verdicts", 0) + 1  # stored and published
 
     async def publish(self, outputs: list[dict[str, Any]]) -> None:

@@ -21,9 +21,11 @@ leaves an older checkpoint, and the catch-up re-reads everything after it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,9 +76,14 @@ class Checkpointer:
 
     def __init__(self, monitor: Callable[[], Any], tracker: OffsetTracker,
                  kafka: KafkaSide | None, store: Callable[[], Any],
-                 feed: Callable[[list[Message]], int], ready: asyncio.Event) -> None:
+                 feed: Callable[[list[Message]], int], ready: asyncio.Event,
+                 quiet: Callable[[], AbstractAsyncContextManager[None]] | None = None) -> None:
         self._monitor, self.tracker, self.kafka = monitor, tracker, kafka
         self._store, self._feed, self._ready = store, feed, ready
+        # Entered while a partition's cut is taken: no batch is between the monitor and its
+        # outputs' publication then (``Worker.quiet``), so a restored state never holds an
+        # output that was not published.
+        self._quiet = quiet or contextlib.nullcontext
         self.owned: set[int] = set()
         self._restoring: dict[int, asyncio.Future[None]] = {}
         self._generations: dict[EntityKey, tuple[int, int]] = {}  # key -> (gen, parts)
@@ -240,17 +247,18 @@ class Checkpointer:
             return written
 
     async def _checkpoint_partition(self, partition: int) -> int:
-        keys = self.tracker.dirty(partition)
-        marker = dict(self.tracker.partition_offsets.get(partition, {}))
-        if not keys and (not marker or marker == self._markers.get(partition)):
-            return 0
-        taken = time.time()
-        packed = []
-        for key in keys:  # one synchronous pass: a consistent cut of the live state
-            record = self._monitor().export(key)
-            record.update(offsets=dict(self.tracker.offsets.get(key, {})), partition=partition,
-                          taken=taken)
-            packed.append((key, self.tracker.changes.get(key, 0), pack(record)))
+        async with self._quiet():
+            keys = self.tracker.dirty(partition)
+            marker = dict(self.tracker.partition_offsets.get(partition, {}))
+            if not keys and (not marker or marker == self._markers.get(partition)):
+                return 0
+            taken = time.time()
+            packed = []
+            for key in keys:  # one synchronous pass: a consistent cut of the live state
+                record = self._monitor().export(key)
+                record.update(offsets=dict(self.tracker.offsets.get(key, {})),
+                              partition=partition, taken=taken)
+                packed.append((key, self.tracker.changes.get(key, 0), pack(record)))
         loop = asyncio.get_running_loop()
         sealed = await loop.run_in_executor(None, lambda: [seal(b) for _, _, b in packed])
         # The store's copy first: it is local, and it is what a restart of the embedded stack
