@@ -125,19 +125,17 @@ class _Run:
         store's insert threads) and the threads the store engine starts itself (chDB's
         native pools, named by chDB: ``ThreadPool``, ``BgSchPool``, ...)."""
         pid = self.stack.children["worker"].pid
-        tick = os.sysconf("SC_CLK_TCK")
         out = {"main": 0.0, "python": 0.0, "native": 0.0}
         for tid in os.listdir(f"/proc/{pid}/task"):
             try:
                 with open(f"/proc/{pid}/task/{tid}/comm") as f:
                     name = f.read().strip()
-                with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
+                spent = _cpu_s(f"{pid}/task/{tid}")
             except OSError:  # the thread ended meanwhile; its time is in no group
                 continue
             group = "main" if tid == str(pid) else (
                 "python" if name.startswith(("python", "tripwire")) else "native")
-            out[group] += (int(fields[11]) + int(fields[12])) / tick
+            out[group] += spent
         return out
 
     def worker_rss_mb(self) -> dict[str, float]:
@@ -179,9 +177,10 @@ class _Run:
         return n / (done - started), total / n * 1e6
 
 
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process, all its threads (/proc/<pid>/stat)."""
-    with open(f"/proc/{pid}/stat") as f:
+def _cpu_s(task: int | str) -> float:
+    """User + system CPU seconds of a process (all its threads) or, given ``<pid>/task/<tid>``,
+    of one thread (``/proc/<task>/stat``)."""
+    with open(f"/proc/{task}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 

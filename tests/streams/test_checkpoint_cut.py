@@ -30,7 +30,7 @@ def worker(chdb_path: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Any:
 
 
 def _batches(n: int) -> list[list[tuple[str, int, int, bytes]]]:
-    events = [validate(e) for e in model_stream(100 * n, model="pipe-model", seed=3)
+    events = [validate(e) for e in model_stream(100 * n, model="cut-model", seed=3)
               if e["type"] == "prediction"]
     return [[("tripwire.predictions", 0, i, orjson.dumps(events[i * 50:(i + 1) * 50]))]
             for i in range(n)]
